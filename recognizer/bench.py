@@ -1,0 +1,136 @@
+"""Benchmark the recognizer on labelled whole-expression images.
+
+    python -m recognizer.bench --data ../shared/data [--set expressions|holdout] [--repeat 3]
+
+Prints exact-expression and result accuracy and median/p95 milliseconds per image, per source
+and per kind, then every failure. `expressions/` is the development set; run `holdout/` only to
+report the final figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from recognizer.pipeline import load_models, recognize
+from recognizer.types import Recognition
+
+_CANONICAL = str.maketrans({"×": "*", "·": "*", "÷": "/", "−": "-", "X": "x", ":": "/"})
+
+
+def canonical_label(label: str) -> str:
+    return label.replace(" ", "").translate(_CANONICAL)
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    expected: str
+    value: str
+    source: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    recognition: Recognition
+    ms: float
+
+    @property
+    def exact(self) -> bool:
+        return self.recognition.expression == canonical_label(self.case.expected)
+
+    @property
+    def result_ok(self) -> bool | None:
+        """None when the label has no value to compare with."""
+        value = self.case.value
+        if value == "ZeroDivisionError":
+            return "division by zero" in (self.recognition.error or "")
+        if not value or self.recognition.result is None:
+            return None if not value else False
+        try:
+            ours = Fraction(self.recognition.result)
+        except ValueError:
+            return False
+        return abs(float(ours) - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
+
+
+def load_cases(folder: Path) -> list[Case]:
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["in_scope"] == "1"]
+    return [Case(folder / r["filename"], r["expression"], r["value"],
+                 "crohme" if r["kind"] == "crohme_render" else r["filename"].split("/")[-1][:2],
+                 r["kind"]) for r in rows]
+
+
+def run(cases: list[Case], repeat: int) -> list[Outcome]:
+    outcomes = []
+    for case in cases:
+        data = case.path.read_bytes()
+        runs = [recognize(data) for _ in range(repeat)]
+        outcomes.append(Outcome(case, runs[0], statistics.median(r.ms for r in runs)))
+    return outcomes
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary_line(name: str, outcomes: list[Outcome]) -> str:
+    exact = sum(o.exact for o in outcomes)
+    judged = [o.result_ok for o in outcomes if o.result_ok is not None]
+    ms = [o.ms for o in outcomes]
+    result = f"{100 * sum(judged) / len(judged):5.1f}% of {len(judged):3d}" if judged else "   -"
+    return (f"{name:18s} n={len(outcomes):3d}  exact {100 * exact / len(outcomes):5.1f}%  "
+            f"result {result}  median {statistics.median(ms):6.1f} ms  "
+            f"p95 {percentile(ms, 0.95):6.1f} ms  max {max(ms):6.1f} ms")
+
+
+def report(outcomes: list[Outcome]) -> None:
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; ms = median of repeats per image, models preloaded")
+    print(summary_line("all", outcomes))
+    for key in ("kind", "source"):
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for o in outcomes:
+            groups[getattr(o.case, key)].append(o)
+        print(f"-- per {key}")
+        for name in sorted(groups):
+            print(summary_line(name, groups[name]))
+    photos = [o for o in outcomes if o.case.kind != "crohme_render"]
+    if photos:
+        print(summary_line("photos (non-CROHME)", photos))
+    print("-- failures (expected → read | result or error)")
+    for o in outcomes:
+        if not o.exact or o.result_ok is False:
+            r = o.recognition
+            print(f"{o.case.path.name:48s} {canonical_label(o.case.expected):24s} → "
+                  f"{r.expression!s:24s} | {r.result or r.error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path,
+                        default=Path(os.environ.get("MATHSNAP_DATA", "../shared/data")))
+    parser.add_argument("--set", choices=("expressions", "holdout"), default="expressions")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    folder = args.data / args.set
+    if not (folder / "labels.csv").is_file():
+        raise SystemExit(f"No labelled images at {folder}: the data set is absent. "
+                         "Pass --data or set MATHSNAP_DATA.")
+    load_models()
+    report(run(load_cases(folder), args.repeat))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Classify normalised 28×28 symbols with the two int8 LiteRT models.
+
+The symbol model knows every class; when it says "digit", the digit model (trained on far more
+digits) decides which one. Interpreters are not thread-safe, so each thread gets its own; the
+model files are read once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.labels import DIGITS, SYMBOLS
+
+try:  # LiteRT is the maintained runtime; tflite-runtime only as a fallback.
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:  # pragma: no cover - depends on the installed runtime
+    from tflite_runtime.interpreter import Interpreter
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+_BUCKETS = (1, 8, 32, 128)  # batch sizes we pad to, so interpreters are rarely re-allocated
+
+
+@cache
+def _model_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+class _Model:
+    """One TFLite model with int8 input and output, per-thread interpreters."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        _model_bytes(path)  # fail early if missing
+
+    def _interpreter(self, batch: int) -> Interpreter:
+        cache_ = self._local.__dict__.setdefault("by_batch", {})
+        if batch not in cache_:
+            interpreter = Interpreter(model_content=_model_bytes(self.path), num_threads=1)
+            index = interpreter.get_input_details()[0]["index"]
+            interpreter.resize_tensor_input(index, [batch, 28, 28, 1])
+            interpreter.allocate_tensors()
+            cache_[batch] = interpreter
+        return cache_[batch]
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """uint8 images (N, 28, 28) → float probabilities (N, classes)."""
+        outputs = []
+        for start in range(0, len(images), _BUCKETS[-1]):
+            chunk = images[start : start + _BUCKETS[-1]]
+            batch = next(b for b in _BUCKETS if b >= len(chunk))
+            interpreter = self._interpreter(batch)
+            inp = interpreter.get_input_details()[0]
+            out = interpreter.get_output_details()[0]
+            scale, zero = inp["quantization"]
+            x = np.zeros((batch, 28, 28, 1), np.int8)
+            x[: len(chunk), ..., 0] = np.clip(np.round(chunk / scale + zero), -128, 127)
+            interpreter.set_tensor(inp["index"], x)
+            interpreter.invoke()
+            scale, zero = out["quantization"]
+            scores = interpreter.get_tensor(out["index"])[: len(chunk)]
+            outputs.append((scores.astype(np.float32) - zero) * scale)
+        if not outputs:
+            return np.zeros((0, 0), np.float32)
+        probs = np.concatenate(outputs)
+        return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-6)
+
+
+class SymbolClassifier:
+    """Probabilities over `recognizer.labels.SYMBOLS` for a batch of normalised symbols."""
+
+    def __init__(self, models_dir: Path = MODELS_DIR) -> None:
+        self.symbols = _Model(models_dir / "symbols.tflite")
+        self.digits = _Model(models_dir / "digits.tflite")
+
+    def classify(self, images: np.ndarray) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros((0, len(SYMBOLS)), np.float32)
+        probs = self.symbols.predict(images)
+        is_digit = probs[:, : len(DIGITS)].sum(axis=1)
+        digit_rows = np.flatnonzero(is_digit > 0.02)  # the digit model only where it matters
+        if digit_rows.size:
+            refined = self.digits.predict(images[digit_rows])
+            probs[digit_rows, : len(DIGITS)] = is_digit[digit_rows, None] * refined
+        return probs
+
+
+@cache
+def default_classifier() -> SymbolClassifier:
+    """The process-wide classifier over the shipped models (loaded once)."""
+    return SymbolClassifier()

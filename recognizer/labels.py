@@ -1,0 +1,13 @@
+"""Class lists of the two symbol models and what each class means to the layout and grammar."""
+
+from __future__ import annotations
+
+DIGITS = tuple("0123456789")
+# The operator model knows every class; the digit model refines the digits.
+# "cross" is × or the letter x and "dot" is · or a decimal point: context decides.
+SYMBOLS = (*DIGITS, "plus", "minus", "cross", "dot", "asterisk", "obelus", "slash",
+           "lparen", "rparen")
+
+# How each class is shown to a user.
+GLYPH = {**{d: d for d in DIGITS}, "plus": "+", "minus": "−", "cross": "×", "dot": "·",
+         "asterisk": "*", "obelus": "÷", "slash": "/", "lparen": "(", "rparen": ")"}

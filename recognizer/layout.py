@@ -1,0 +1,170 @@
+"""Symbols + class probabilities → a token sequence with alternatives, by geometry.
+
+Decides what position alone can tell: stacked fractions (a bar with symbols above and below)
+become `(num)/(den)`; small raised symbols after a base become `^` exponents; a dot on the
+baseline is a decimal point and a raised one is `·`; `×` leans to `x` when there is an `=`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.segment import Segment
+
+# What each class can stand for in the canonical alphabet (besides the cases decided here).
+_TOKENS = {**{d: d for d in DIGITS}, "plus": "+", "minus": "-", "asterisk": "*",
+           "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")"}
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One position of the token sequence: a symbol's alternatives or a structural token."""
+
+    candidates: tuple[tuple[str, float], ...]  # (token, probability), most probable first
+    symbol: int | None = None  # index into the segments, None for inserted `(`, `)`, `/`, `^`
+    role: str = "base"
+    shape: str = ""  # the most probable class of the symbol ("cross", "obelus", ...)
+
+
+def arrange(segments: Sequence[Segment], probs: np.ndarray) -> list[Slot]:
+    has_equals = any(s.forced == "=" for s in segments)
+    items = sorted(range(len(segments)), key=lambda i: segments[i].box[0] + segments[i].box[2] / 2)
+    return _Layout(segments, probs, has_equals).line(items, "base")
+
+
+def _structural(token: str, role: str) -> Slot:
+    return Slot(((token, 1.0),), None, role)
+
+
+class _Layout:
+    def __init__(self, segments: Sequence[Segment], probs: np.ndarray, has_equals: bool) -> None:
+        self.segments = segments
+        self.probs = probs
+        self.has_equals = has_equals
+
+    def top(self, i: int) -> str:
+        forced = self.segments[i].forced
+        return forced if forced else SYMBOLS[int(np.argmax(self.probs[i]))]
+
+    def line(self, items: list[int], role: str) -> list[Slot]:
+        items = self._fractions_first(items, role)
+        return self._exponents(items, role)
+
+    # --- fractions ----------------------------------------------------------------------
+    def _fractions_first(self, items: list[int], role: str) -> list[int | list[Slot]]:
+        """Replace each fraction (bar + numerator + denominator) by its finished slots."""
+        out: list[int | list[Slot]] = list(items)
+        bars = sorted((i for i in items if self._is_bar(i)),
+                      key=lambda i: -self.segments[i].box[2])  # widest (outermost) first
+        for bar in bars:
+            if bar not in out:
+                continue
+            bx, by, bw, bh = self.segments[bar].box
+            reach = 1.8 * max(bw * 0.5, self._height(items))
+            above, below = [], []
+            for i in out:
+                if not isinstance(i, int) or i == bar:
+                    continue
+                x, y, w, h = self.segments[i].box
+                if not bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw:
+                    continue
+                if y + h <= by + bh / 2 and by - (y + h) <= reach:
+                    above.append(i)
+                elif y >= by + bh / 2 and y - (by + bh) <= reach:
+                    below.append(i)
+            if not above or not below:
+                continue
+            slots = [_structural("(", "numerator"), *self.line(above, "numerator"),
+                     _structural(")", "numerator"), _structural("/", role),
+                     _structural("(", "denominator"), *self.line(below, "denominator"),
+                     _structural(")", "denominator")]
+            position = out.index(bar)
+            out[position] = slots
+            out = [i for i in out if not (isinstance(i, int) and (i in above or i in below))]
+        return out
+
+    def _is_bar(self, i: int) -> bool:
+        _, _, w, h = self.segments[i].box
+        return (self.segments[i].forced is None and w >= 2.5 * h and self.top(i) in (
+            "minus", "dot", "slash")) or (self.segments[i].forced is None and w >= 4 * h)
+
+    def _height(self, items: list[int | list[Slot]]) -> float:
+        tall = [self.segments[i].box[3] for i in items
+                if isinstance(i, int) and self.top(i) in DIGITS]
+        if not tall:
+            tall = [self.segments[i].box[3] for i in items if isinstance(i, int)]
+        return float(np.median(tall)) if tall else 1.0
+
+    # --- exponents and single symbols ---------------------------------------------------------
+    def _exponents(self, items: list[int | list[Slot]], role: str) -> list[Slot]:
+        slots: list[Slot] = []
+        base: int | None = None  # the last symbol that can carry an exponent
+        k = 0
+        while k < len(items):
+            item = items[k]
+            if isinstance(item, list):
+                slots += item
+                base = None
+                k += 1
+                continue
+            if base is not None and self._raised(item, base):
+                group = [item]
+                while k + 1 < len(items) and isinstance(items[k + 1], int) and \
+                        self._raised(items[k + 1], base):
+                    k += 1
+                    group.append(items[k])
+                inner = [self._symbol(i, "exponent") for i in group]
+                slots.append(_structural("^", "exponent"))
+                if len(inner) == 1:
+                    slots += inner
+                else:
+                    slots += [_structural("(", "exponent"), *inner, _structural(")", "exponent")]
+                base = None
+            else:
+                slots.append(self._symbol(item, role))
+                base = item if self.top(item) in (*DIGITS, "rparen", "cross") else None
+            k += 1
+        return slots
+
+    def _raised(self, i: int, base: int) -> bool:
+        _, y, _, h = self.segments[i].box
+        _, by, _, bh = self.segments[base].box
+        if self.top(i) not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus"):
+            return False
+        return h < 0.85 * bh and y + h / 2 < by + 0.3 * bh and y + h < by + 0.75 * bh
+
+    def _symbol(self, i: int, role: str) -> Slot:
+        forced = self.segments[i].forced
+        if forced:
+            return Slot(((forced if forced == "=" else "/", 1.0),), i, role, forced)
+        ranked = np.argsort(self.probs[i])[::-1][:TOP_K]
+        scores: dict[str, float] = {}
+        for c in ranked:
+            name, p = SYMBOLS[int(c)], float(self.probs[i][c])
+            for token, share in self._meanings(name, i):
+                scores[token] = scores.get(token, 0.0) + p * share
+        ordered = sorted(scores.items(), key=lambda kv: -kv[1])
+        return Slot(tuple(ordered), i, role, self.top(i))
+
+    def _meanings(self, name: str, i: int) -> list[tuple[str, float]]:
+        if name == "cross":  # × between numbers, or the variable x in an equation
+            times = 0.35 if self.has_equals else 0.9
+            return [("*", times), ("x", 1 - times)]
+        if name == "dot":  # on the baseline: decimal point; raised: multiplication
+            return [(".", 1.0)] if self._on_baseline(i) else [("*", 1.0)]
+        return [(_TOKENS[name], 1.0)]
+
+    def _on_baseline(self, i: int) -> bool:
+        x, y, _, h = self.segments[i].box
+        neighbours = [s.box for s in self.segments if s.forced is None
+                      and s.box[3] > 2 * h and abs(s.box[0] - x) < 4 * s.box[3]]
+        if not neighbours:
+            return True
+        bottom = np.median([b[1] + b[3] for b in neighbours])
+        height = np.median([b[3] for b in neighbours])
+        return y + h / 2 > bottom - 0.3 * height

@@ -1,0 +1,45 @@
+"""The one symbol normalisation, shared by training and inference.
+
+MNIST's convention: crop to the ink, scale the longer side to 20 px keeping the aspect ratio,
+paste into 28×28 with the centre of mass in the middle, white ink on black.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIZE = 28
+BOX = 20
+INK_LEVEL = 64  # pixels at least this bright count as ink when cropping
+
+
+def normalize_symbol(ink: np.ndarray) -> np.ndarray:
+    """Return a 28×28 uint8 image (white ink on black) for one symbol.
+
+    `ink` is a 2-D array where ink is bright (a 0/255 mask or a grayscale image with white ink).
+    An image without ink gives an all-black square.
+    """
+    ink = np.asarray(ink)
+    if ink.dtype != np.uint8:
+        ink = np.clip(ink, 0, 255).astype(np.uint8)
+    out = np.zeros((SIZE, SIZE), np.uint8)
+    points = cv2.findNonZero((ink >= INK_LEVEL).view(np.uint8))
+    if points is None:
+        return out
+    x, y, w, h = cv2.boundingRect(points)
+    crop = ink[y : y + h, x : x + w]
+    scale = BOX / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    # INTER_AREA anti-aliases when shrinking; INTER_LINEAR keeps thin strokes visible when growing.
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    glyph = cv2.resize(crop, (new_w, new_h), interpolation=interpolation)
+    # Centre by mass, as MNIST does, but keep the whole glyph inside the frame.
+    moments = cv2.moments(glyph)
+    mass = moments["m00"]
+    cx = moments["m10"] / mass if mass else new_w / 2
+    cy = moments["m01"] / mass if mass else new_h / 2
+    top = min(max(round(SIZE / 2 - cy), 0), SIZE - new_h)
+    left = min(max(round(SIZE / 2 - cx), 0), SIZE - new_w)
+    out[top : top + new_h, left : left + new_w] = glyph
+    return out

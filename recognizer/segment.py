@@ -1,0 +1,200 @@
+"""Ink mask → symbols: connected components, dust removal, the expression's line, merged parts.
+
+Sizes are judged relative to the text height, so the same rules hold for a 15 px digit in a
+wide photo and a 300 px digit in a close-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from recognizer.types import ExpressionError
+
+MAX_COMPONENTS = 3000  # beyond this the "ink" is texture or noise, not writing
+MAX_INK_SHARE = 0.3  # writing covers far less of a page than this; more is noise or a dark photo
+NOISY = "The picture is too busy or noisy to find an expression in it."
+
+
+@dataclass(frozen=True)
+class Segment:
+    box: tuple[int, int, int, int]  # x, y, w, h in the ink mask
+    ink: np.ndarray  # this symbol's own pixels (uint8 0/255), cropped to `box`
+    forced: str | None = None  # "=" or "÷" when the parts already say what the symbol is
+
+
+@dataclass
+class _Part:
+    ids: list[int]
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+    forced: str | None = None
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def is_bar(self) -> bool:
+        return self.w >= 2.2 * self.h
+
+    def absorb(self, other: _Part, forced: str | None = None) -> None:
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        self.w, self.h = max(self.right, other.right) - x, max(self.bottom, other.bottom) - y
+        self.x, self.y = x, y
+        self.ids += other.ids
+        self.area += other.area
+        self.forced = forced or self.forced or other.forced
+
+
+def segment(ink: np.ndarray) -> list[Segment]:
+    """Symbols of the main expression, left to right (fractions' parts by x as well)."""
+    if cv2.countNonZero(ink) > MAX_INK_SHARE * ink.size:
+        raise ExpressionError(NOISY)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count - 1 > MAX_COMPONENTS:
+        raise ExpressionError(NOISY)
+    parts = [_Part([i], *map(int, stats[i, :4]), int(stats[i, 4])) for i in range(1, count)]
+    if not parts:
+        return []
+    height = text_height(parts)
+    parts = [p for p in parts if max(p.w, p.h) >= max(3, 0.07 * height) and p.area >= 4]
+    parts = _main_cluster(parts, height)
+    parts = _merge_equals_and_obelus(parts, height)
+    parts = _merge_broken(parts, height)
+    parts.sort(key=lambda p: p.cx)
+    return [_to_segment(p, labels) for p in parts]
+
+
+def text_height(parts: list[_Part]) -> float:
+    """Typical digit height, from the bigger components (not bars)."""
+    areas = [p.area for p in parts if not p.is_bar()] or [p.area for p in parts]
+    big = 0.4 * float(np.percentile(areas, 90))
+    tall = [p.h for p in parts if p.area >= big and not p.is_bar()]
+    # The upper quartile: operators are shorter than digits, and broken pieces shorter still.
+    return float(np.percentile(tall, 75)) if tall else float(max(p.h for p in parts))
+
+
+def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
+    return (a.x - dx <= b.right and b.x - dx <= a.right
+            and a.y - dy <= b.bottom and b.y - dy <= a.bottom)
+
+
+def _main_cluster(parts: list[_Part], height: float) -> list[_Part]:
+    """Keep the group of components linked by small gaps that holds the most writing."""
+    n = len(parts)
+    root = list(range(n))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    order = sorted(range(n), key=lambda i: parts[i].x)
+    for k, i in enumerate(order):  # sweep by x so only neighbours in reach are compared
+        reach = parts[i].right + 2.5 * height
+        for j in order[k + 1 :]:
+            if parts[j].x > reach:
+                break
+            if _near(parts[i], parts[j], 2.5 * height, 0.9 * height):
+                root[find(i)] = find(j)
+    weight: dict[int, float] = {}
+    for i, p in enumerate(parts):
+        weight[find(i)] = weight.get(find(i), 0) + min(p.h, 1.5 * height) + 0.3 * min(p.w, height)
+    best = max(weight, key=weight.get)
+    return [p for i, p in enumerate(parts) if find(i) == best]
+
+
+def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
+    """Two stacked bars make `=`; a bar with a dot above and below makes `÷`."""
+    bars = sorted((p for p in parts if p.is_bar() and p.w < 2.5 * height), key=lambda p: p.y)
+    used: set[int] = set()
+    for i, top in enumerate(bars):
+        for bottom in bars[i + 1 :]:
+            if id(top) in used or id(bottom) in used:
+                continue
+            overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
+            gap = bottom.y - top.bottom
+            if overlap >= 0.5 * min(top.w, bottom.w) and 0 <= gap <= max(top.w, bottom.w) * 0.8 \
+                    and max(top.w, bottom.w) <= 2.2 * min(top.w, bottom.w) and \
+                    not _between(parts, top, bottom):
+                top.absorb(bottom, forced="=")
+                used.add(id(bottom))
+    parts = [p for p in parts if id(p) not in used]
+    dots = [p for p in parts if not p.is_bar() and max(p.w, p.h) <= 0.4 * height]
+    for bar in (p for p in parts if p.is_bar() and p.forced is None):
+        above = [d for d in dots if bar.x <= d.cx <= bar.right and d.bottom <= bar.cy
+                 and bar.y - d.bottom <= 0.8 * bar.w]
+        below = [d for d in dots if bar.x <= d.cx <= bar.right and d.y >= bar.cy
+                 and d.y - bar.bottom <= 0.8 * bar.w]
+        if len(above) == 1 and len(below) == 1 and id(above[0]) not in used \
+                and id(below[0]) not in used:
+            bar.absorb(above[0], forced="÷")
+            bar.absorb(below[0])
+            used.update({id(above[0]), id(below[0])})
+    return [p for p in parts if id(p) not in used]
+
+
+def _between(parts: list[_Part], top: _Part, bottom: _Part) -> bool:
+    """Is some other symbol sitting between two bars (then they are fraction bars, not `=`)?"""
+    return any(p is not top and p is not bottom and p.y >= top.bottom - 1
+               and p.bottom <= bottom.y + 1 and p.right > max(top.x, bottom.x)
+               and p.x < min(top.right, bottom.right) for p in parts)
+
+
+def _merge_broken(parts: list[_Part], height: float) -> list[_Part]:
+    """Join pieces of one symbol: a `5`'s flag, a two-stroke `+`, a broken pencil stroke."""
+    parts = sorted(parts, key=lambda p: p.x)
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(parts):
+            for b in parts[i + 1 :]:
+                if b.x > a.right:
+                    break
+                if _same_symbol(a, b, height):
+                    a.absorb(b)
+                    parts.remove(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return parts
+
+
+def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
+    if a.forced or b.forced:
+        return False
+    overlap = min(a.right, b.right) - max(a.x, b.x)
+    if overlap < 0.5 * min(a.w, b.w):
+        return False
+    gap = max(a.y, b.y) - min(a.bottom, b.bottom)  # negative when they overlap vertically
+    union_h = max(a.bottom, b.bottom) - min(a.y, b.y)
+    wide, narrow = (a, b) if a.w >= b.w else (b, a)
+    # A bar much wider than the other part is a fraction bar (or minus) above/below it.
+    if wide.is_bar() and wide.w > 1.6 * narrow.w:
+        return False
+    return gap < 0.25 * height and union_h <= 1.35 * height
+
+
+def _to_segment(part: _Part, labels: np.ndarray) -> Segment:
+    window = labels[part.y : part.bottom, part.x : part.right]
+    ink = np.isin(window, part.ids).astype(np.uint8) * 255
+    return Segment((part.x, part.y, part.w, part.h), ink, part.forced)

@@ -1,0 +1,86 @@
+"""Train both symbol models and write them, with their cards, to models/.
+
+    python -m recognizer.training --data ../shared/data --out models/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.training import datasets
+from recognizer.training.augment import augment
+from recognizer.training.glyphs import OPERATOR_GLYPHS, draw_glyph
+from recognizer.training.train import TrainConfig, train_and_convert
+
+DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
+
+
+def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list, list[str]]]:
+    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val, synthetic."""
+    images, labels = datasets.mnist(data, "train")
+    mnist = ([*images], [str(label) for label in labels])
+    bhmsds = datasets.collect(datasets.bhmsds(data, test=False))
+    mdas = datasets.collect(datasets.mdas(data, ("train", "val")))
+    return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas}
+
+
+def synthetic(per_class: dict[str, int], rng: np.random.Generator) -> tuple[list, list[str]]:
+    inks, names = [], []
+    for name, count in per_class.items():
+        for _ in range(count):
+            inks.append(draw_glyph(name, int(rng.integers(24, 72)), int(rng.integers(1, 6)), rng))
+            names.append(name)
+    return inks, names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(DEFAULT_DATA))
+    parser.add_argument("--out", type=Path, default=Path("models"))
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    started = time.time()
+    sets = training_sets(args.data, rng)
+    mnist_inks, mnist_names = sets["mnist"]
+    bh_inks, bh_names = sets["bhmsds"]
+
+    # Digit model: all MNIST train digits plus BHMSDS digits.
+    digit_inks = mnist_inks + [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
+    digit_names = mnist_names + [n for n in bh_names if n in DIGITS]
+    digit_card = train_and_convert(
+        digit_inks, digit_names, DIGITS, args.out / "digits",
+        TrainConfig(epochs=args.epochs, seed=args.seed, augment=augment))
+    print(f"digit model done in {time.time() - started:.0f} s", flush=True)
+
+    # Operator model: every class. Digits subsampled so operators are not swamped.
+    keep = rng.choice(len(mnist_inks), 20000, replace=False)
+    op_inks = [mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0]
+    op_names = [mnist_names[i] for i in keep] + bh_names + sets["mdas"][1]
+    counts = {name: op_names.count(name) for name in OPERATOR_GLYPHS}
+    synth = synthetic({name: max(600, 3200 - counts[name]) for name in OPERATOR_GLYPHS}, rng)
+    op_card = train_and_convert(
+        op_inks + synth[0], op_names + synth[1], SYMBOLS, args.out / "symbols",
+        TrainConfig(epochs=args.epochs, seed=args.seed, augment=augment))
+    minutes = (time.time() - started) / 60
+    for card in (digit_card, op_card):
+        card["command"] = (f"python -m recognizer.training --data {args.data} --out {args.out}"
+                           f" --epochs {args.epochs} --seed {args.seed}")
+        card["training_minutes_both_models"] = round(minutes, 1)
+        card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
+                                 "synthetic strokes (recognizer/training/glyphs.py)"]
+    for stem, card in (("digits", digit_card), ("symbols", op_card)):
+        (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"both models written to {args.out} in {minutes:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Accuracy per set and class, confusion matrices and speed of the shipped models.
+
+    python -m recognizer.training.evaluate --data ../shared/data [--models models/] [--cards]
+
+Test splits only: MNIST t10k, BHMSDS ids 1200-1499, MDAS test, and the two unlicensed sets
+(simepavlic, sagyamthapa) whose writers the models never saw. Uses the runtime (LiteRT), not
+TensorFlow, so it measures exactly what ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.classify import MODELS_DIR, SymbolClassifier
+from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.normalize import normalize_symbol
+from recognizer.training import datasets
+
+
+def test_sets(data: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name → (normalised images, class indices into SYMBOLS)."""
+    images, labels = datasets.mnist(data, "t10k")
+    sets = {"mnist_t10k": (np.stack([normalize_symbol(i) for i in images]), labels.astype(int))}
+    for name, samples in (("bhmsds_test", datasets.bhmsds(data, test=True)),
+                          ("mdas_test", datasets.mdas(data, ("test",))),
+                          ("simepavlic_unseen", datasets.simepavlic(data)),
+                          ("sagyamthapa_unseen", datasets.sagyamthapa(data))):
+        inks, names = datasets.collect(samples)
+        sets[name] = (np.stack([normalize_symbol(i) for i in inks]),
+                      np.array([SYMBOLS.index(n) for n in names]))
+    return sets
+
+
+def accuracy(predicted: np.ndarray, truth: np.ndarray) -> float:
+    return float((predicted == truth).mean()) if len(truth) else float("nan")
+
+
+def evaluate(classifier: SymbolClassifier, sets: dict) -> dict[str, dict[str, float]]:
+    report: dict[str, dict[str, float]] = {}
+    digit_count = len(DIGITS)
+    for name, (images, truth) in sets.items():
+        combined = classifier.classify(images).argmax(axis=1)
+        alone = classifier.symbols.predict(images).argmax(axis=1)
+        digits = truth < digit_count
+        operators = ~digits
+        row = {"samples": len(truth),
+               "combined_all": accuracy(combined, truth),
+               "symbol_model_all": accuracy(alone, truth)}
+        if digits.any():
+            digit_alone = classifier.digits.predict(images[digits]).argmax(axis=1)
+            row |= {"digits_combined": accuracy(combined[digits], truth[digits]),
+                    "digits_symbol_model": accuracy(alone[digits], truth[digits]),
+                    "digits_digit_model": accuracy(digit_alone, truth[digits])}
+        if operators.any():
+            row |= {"operators_combined": accuracy(combined[operators], truth[operators])}
+        report[name] = row
+        print(f"\n== {name}: {len(truth)} symbols")
+        for key, value in row.items():
+            if key != "samples":
+                print(f"  {key:22s} {100 * value:6.2f}%")
+        _per_class(combined, truth)
+    return report
+
+
+def _per_class(predicted: np.ndarray, truth: np.ndarray) -> None:
+    present = sorted(set(truth.tolist()) | set(predicted.tolist()))
+    names = [SYMBOLS[i][:5] for i in present]
+    print("  per class: " + ", ".join(
+        f"{SYMBOLS[c]} {100 * accuracy(predicted[truth == c], truth[truth == c]):.1f}%"
+        for c in sorted(set(truth.tolist()))))
+    print("  confusion (rows truth, columns predicted):")
+    print("        " + " ".join(f"{n:>5s}" for n in names))
+    for c in sorted(set(truth.tolist())):
+        counts = [int(((truth == c) & (predicted == p)).sum()) for p in present]
+        print(f"  {SYMBOLS[c][:5]:>5s} " + " ".join(f"{n:5d}" for n in counts))
+
+
+def speed(classifier: SymbolClassifier, images: np.ndarray, batch: int = 128) -> dict:
+    """Median µs per symbol over several runs, one thread, batches of `batch`."""
+    chunk = images[:batch]
+    result = {}
+    for name, model in (("symbol_model", classifier.symbols), ("digit_model", classifier.digits)):
+        model.predict(chunk)
+        runs = []
+        for _ in range(30):
+            started = time.perf_counter()
+            model.predict(chunk)
+            runs.append((time.perf_counter() - started) / len(chunk) * 1e6)
+        result[name] = float(np.median(runs))
+        print(f"{name}: {result[name]:.1f} µs/symbol (median of 30 batches of {len(chunk)}, "
+              f"1 thread, {platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path,
+                        default=Path(os.environ.get("MATHSNAP_DATA", "../shared/data")))
+    parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    parser.add_argument("--cards", action="store_true",
+                        help="write the figures into the models' JSON cards")
+    args = parser.parse_args()
+    if not (args.data / "mnist").is_dir():
+        raise SystemExit(f"No data at {args.data}: pass --data or set MATHSNAP_DATA.")
+    classifier = SymbolClassifier(args.models)
+    sets = test_sets(args.data)
+    report = evaluate(classifier, sets)
+    timing = speed(classifier, sets["mnist_t10k"][0])
+    if args.cards:
+        for stem, model in (("symbols", "symbol_model"), ("digits", "digit_model")):
+            path = args.models / f"{stem}.json"
+            card = json.loads(path.read_text())
+            card["test_accuracy"] = report
+            card["microseconds_per_symbol_batch128_one_core"] = round(timing[model], 1)
+            path.write_text(json.dumps(card, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Handwriting-like glyphs drawn with OpenCV: synthetic training symbols and test photos.
+
+Operators and parentheses are drawn as jittered strokes; digits use OpenCV's Hershey stroke
+fonts. Nothing here imports TensorFlow, so tests and the sample photo can use it too.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Strokes in a unit box (x right, y down); an entry is a polyline or ("dot", cx, cy, r).
+Stroke = list[tuple[float, float]]
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 12) -> Stroke:
+    angles = np.linspace(np.radians(a0), np.radians(a1), n)
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
+    """Strokes of one operator glyph and its height as a fraction of a digit's height."""
+    j = lambda s=0.08: rng.uniform(-s, s)  # noqa: E731 - tiny jitter helper
+    if name == "plus":
+        return [[(0.0 + j(), 0.5 + j()), (1.0 + j(), 0.5 + j())],
+                [(0.5 + j(), 0.0 + j()), (0.5 + j(), 1.0 + j())]], rng.uniform(0.45, 0.75)
+    if name == "minus":
+        return [[(0.0, 0.5 + j(0.1)), (0.5, 0.5 + j(0.05)), (1.0, 0.5 + j(0.1))]], 0.08
+    if name == "cross":
+        if rng.random() < 0.25:  # cursive x: two arcs back to back
+            return [_arc(0.1, 0.5, 0.4, 0.5, -80, 80), _arc(0.9, 0.5, 0.4, 0.5, 100, 260)], \
+                rng.uniform(0.45, 0.7)
+        return [[(0.0 + j(), 0.0 + j()), (1.0 + j(), 1.0 + j())],
+                [(1.0 + j(), 0.0 + j()), (0.0 + j(), 1.0 + j())]], rng.uniform(0.45, 0.7)
+    if name == "asterisk":
+        arms = rng.choice([3, 3, 4])
+        start = rng.uniform(0, np.pi)
+        lines = []
+        for k in range(arms):
+            a = start + k * np.pi / arms + j(0.15)
+            dx, dy = 0.5 * np.cos(a), 0.5 * np.sin(a)
+            lines.append([(0.5 - dx + j(0.05), 0.5 - dy + j(0.05)), (0.5 + dx, 0.5 + dy)])
+        return lines, rng.uniform(0.4, 0.65)
+    if name == "dot":
+        return [("dot", 0.5, 0.5, 0.5)], 0.12
+    if name == "obelus":
+        gap = rng.uniform(0.25, 0.4)
+        return [[(0.0, 0.5 + j(0.05)), (1.0, 0.5 + j(0.05))],
+                ("dot", 0.5 + j(), 0.5 - gap, 0.1), ("dot", 0.5 + j(), 0.5 + gap, 0.1)], \
+            rng.uniform(0.5, 0.8)
+    if name == "slash":
+        return [[(0.75 + j(0.2), 0.0), (0.25 + j(0.2), 1.0)]], rng.uniform(0.9, 1.2)
+    if name == "lparen":
+        bend = rng.uniform(0.25, 0.5)
+        return [_arc(1.0, 0.5, bend + 0.5, 0.5, 115 + j(10), 245 + j(10))], rng.uniform(1.0, 1.3)
+    if name == "rparen":
+        bend = rng.uniform(0.25, 0.5)
+        return [_arc(0.0, 0.5, bend + 0.5, 0.5, -65 + j(10), 65 + j(10))], rng.uniform(1.0, 1.3)
+    raise ValueError(f"no strokes for {name!r}")
+
+
+OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
+                   "rparen")
+_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
+
+
+def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator) -> np.ndarray:
+    """Ink mask (white on black, tightly cropped) of one glyph; `height` is a digit's height."""
+    if name.isdigit():
+        return _draw_digit(name, height, thickness, rng)
+    strokes, rel_height = _strokes(name, rng)
+    h = max(2.0, height * rel_height)
+    w = h * {"minus": 0.0, "dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3}.get(name, 1.0)
+    if name == "minus":
+        w, h = height * rng.uniform(0.5, 0.9), max(1.0, thickness / 2)
+    if name == "dot":
+        h = w = max(thickness * 1.6, height * rng.uniform(0.08, 0.16))
+    pad = thickness + 2
+    canvas = np.zeros((int(h) + 2 * pad + 1, int(w) + 2 * pad + 1), np.uint8)
+    shear = rng.uniform(-0.2, 0.2)
+    for stroke in strokes:
+        if stroke[0] == "dot":
+            _, cx, cy, r = stroke
+            center = (round(pad + (cx + shear * (1 - cy)) * w), round(pad + cy * h))
+            radius = max(1, round(r * h if name == "dot" else r * w + thickness / 2))
+            cv2.circle(canvas, center, radius, 255, -1, cv2.LINE_AA)
+            continue
+        points = np.array([(pad + (x + shear * (1 - y)) * w, pad + y * h) for x, y in stroke])
+        points += rng.normal(0, 0.01 * height, points.shape)
+        cv2.polylines(canvas, [np.round(points).astype(np.int32)], False, 255, thickness,
+                      cv2.LINE_AA)
+    return _crop(canvas)
+
+
+def _draw_digit(digit: str, height: int, thickness: int, rng: np.random.Generator) -> np.ndarray:
+    font = _FONTS[rng.integers(len(_FONTS))]
+    scale = height / 22.0
+    (w, h), _ = cv2.getTextSize(digit, font, scale, thickness)
+    pad = thickness + 4
+    canvas = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    cv2.putText(canvas, digit, (pad, pad + h), font, scale, 255, thickness, cv2.LINE_AA)
+    shear = rng.uniform(-0.25, 0.1)
+    matrix = np.float32([[1, shear, -shear * canvas.shape[0] / 2], [0, 1, 0]])
+    canvas = cv2.warpAffine(canvas, matrix, canvas.shape[::-1])
+    return _crop(canvas)
+
+
+def _crop(mask: np.ndarray) -> np.ndarray:
+    points = cv2.findNonZero(mask)
+    if points is None:
+        return mask
+    x, y, w, h = cv2.boundingRect(points)
+    return mask[y : y + h, x : x + w]
+
+
+# Characters of a drawn expression → glyph names; vertical placement relative to the digit box.
+_CHAR_GLYPH = {"+": "plus", "-": "minus", "−": "minus", "×": "cross", "x": "cross",
+               "*": "asterisk", "·": "dot", ".": "dot", "÷": "obelus", "/": "slash",
+               "(": "lparen", ")": "rparen"}
+
+
+def draw_expression(
+    text: str,
+    seed: int = 0,
+    *,
+    height: int = 60,
+    thickness: int | None = None,
+    background: str = "plain",
+    light: str = "even",
+    ink: tuple[int, int, int] = (40, 40, 40),
+) -> np.ndarray:
+    """A photo-like BGR image of `text` handwritten on paper.
+
+    `text` uses digits and `+ - × x * · . ÷ / ( ) =`; `^` raises the next character as an
+    exponent. `background` is "plain", "lined" or "squared"; `light` is "even" or "shadow".
+    """
+    rng = np.random.default_rng(seed)
+    thickness = thickness or max(2, round(height / 14))
+    placed: list[tuple[np.ndarray, int, int]] = []  # (mask, x, y)
+    x = height
+    baseline = int(height * 2.2)
+    raise_next = False
+    for char in text:
+        if char == "^":
+            raise_next = True
+            continue
+        size = int(height * 0.6) if raise_next else height
+        bottom = baseline - (int(height * 0.55) if raise_next else 0)
+        if char == "=":
+            bar = draw_glyph("minus", size, thickness, rng)
+            gap = int(size * rng.uniform(0.22, 0.32))
+            mid = bottom - size // 2
+            placed.append((bar, x, mid - gap // 2 - bar.shape[0]))
+            bar2 = draw_glyph("minus", size, thickness, rng)
+            placed.append((bar2, x + int(rng.integers(-3, 4)), mid + gap // 2))
+            width = max(bar.shape[1], bar2.shape[1])
+        elif char == " ":
+            width = size // 2
+        else:
+            glyph = draw_glyph(char if char.isdigit() else _CHAR_GLYPH[char], size, thickness, rng)
+            gh, width = glyph.shape
+            if char == ".":
+                top = bottom - gh
+            elif char.isdigit() or char in "/()":
+                top = bottom - gh + (gh - size) // 2 if char in "()" else bottom - gh
+            else:
+                top = bottom - size // 2 - gh // 2
+            placed.append((glyph, x, top + int(rng.integers(-2, 3))))
+        x += width + int(size * rng.uniform(0.15, 0.35))
+        raise_next = False
+    page_w, page_h = x + height, baseline + height
+    mask = np.zeros((page_h, page_w), np.uint8)
+    for glyph, gx, gy in placed:
+        gy = max(0, gy)
+        region = mask[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]]
+        np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
+    return _paper(mask, rng, background, light, ink)
+
+
+def _paper(mask: np.ndarray, rng: np.random.Generator, background: str, light: str,
+           ink: tuple[int, int, int]) -> np.ndarray:
+    h, w = mask.shape
+    paper = np.full((h, w, 3), rng.uniform(215, 245), np.float32)
+    paper[..., 0] += rng.uniform(-10, 5)  # slightly warm or cool paper
+    step = int(rng.uniform(28, 40))
+    line_colour = np.float32([200, 170, 150])  # faint blue (BGR)
+    if background in ("lined", "squared"):
+        for y in range(int(rng.integers(5, step)), h, step):
+            paper[y : y + 2] = line_colour
+    if background == "squared":
+        for x in range(int(rng.integers(5, step)), w, step):
+            paper[:, x : x + 2] = line_colour
+    if light == "shadow":
+        ramp = np.linspace(rng.uniform(0.45, 0.6), 1.0, w, dtype=np.float32)
+        paper *= ramp[None, :, None]
+    alpha = (mask.astype(np.float32) / 255)[..., None]
+    image = paper * (1 - alpha) + np.float32(ink) * alpha * (paper / 235)
+    image += rng.normal(0, 3, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def main() -> None:
+    """Write drawn sample photos: python -m recognizer.training.glyphs OUT.png TEXT [SEED]."""
+    import sys
+
+    out, text, *seed = sys.argv[1:]
+    image = draw_expression(text, int(seed[0]) if seed else 0, background="lined", light="shadow")
+    cv2.imwrite(out, image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+if __name__ == "__main__":
+    main()

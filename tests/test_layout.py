@@ -1,0 +1,71 @@
+import numpy as np
+
+from recognizer.labels import SYMBOLS
+from recognizer.layout import arrange
+from recognizer.segment import Segment
+
+
+def seg(x: int, y: int, w: int, h: int, forced: str | None = None) -> Segment:
+    return Segment((x, y, w, h), np.full((h, w), 255, np.uint8), forced)
+
+
+def probs(*names: str, p: float = 0.9) -> np.ndarray:
+    out = np.full((len(names), len(SYMBOLS)), (1 - p) / (len(SYMBOLS) - 1), np.float32)
+    for row, name in enumerate(names):
+        out[row, SYMBOLS.index(name)] = p
+    return out
+
+
+def best_tokens(segments, names) -> str:
+    return "".join(slot.candidates[0][0] for slot in arrange(segments, probs(*names)))
+
+
+def test_plain_line_in_x_order():
+    segments = [seg(200, 100, 30, 60), seg(100, 100, 30, 60), seg(150, 120, 30, 30)]
+    assert best_tokens(segments, ["3", "2", "plus"]) == "2+3"
+
+
+def test_stacked_fraction_becomes_parenthesised_division():
+    segments = [seg(100, 20, 30, 60), seg(140, 20, 30, 60),  # numerator 12
+                seg(90, 95, 100, 6),  # bar
+                seg(125, 115, 30, 60)]  # denominator 5
+    tokens = best_tokens(segments, ["1", "2", "minus", "5"])
+    assert tokens == "(12)/(5)"
+
+
+def test_minus_in_the_line_is_not_a_fraction():
+    segments = [seg(100, 100, 30, 60), seg(150, 128, 40, 6), seg(210, 100, 30, 60)]
+    assert best_tokens(segments, ["7", "minus", "2"]) == "7-2"
+
+
+def test_small_raised_digit_is_an_exponent():
+    segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30), seg(170, 115, 30, 30),
+                seg(210, 100, 30, 60), seg(245, 80, 18, 30)]
+    assert best_tokens(segments, ["3", "2", "plus", "4", "2"]) == "3^2+4^2"
+
+
+def test_exponent_group_is_parenthesised():
+    segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30), seg(158, 80, 18, 30)]
+    assert best_tokens(segments, ["2", "1", "0"]) == "2^(10)"
+
+
+def test_dot_on_baseline_is_decimal_point_and_raised_dot_is_times():
+    low = [seg(100, 100, 30, 60), seg(135, 152, 8, 8), seg(150, 100, 30, 60)]
+    mid = [seg(100, 100, 30, 60), seg(135, 126, 8, 8), seg(150, 100, 30, 60)]
+    assert best_tokens(low, ["1", "dot", "5"]) == "1.5"
+    assert best_tokens(mid, ["1", "dot", "5"]) == "1*5"
+
+
+def test_cross_leans_to_variable_in_an_equation():
+    plain = [seg(100, 100, 30, 60), seg(140, 115, 30, 30), seg(180, 100, 30, 60)]
+    equation = [*plain, seg(220, 115, 30, 30, forced="="), seg(260, 100, 30, 60)]
+    assert best_tokens(plain, ["2", "cross", "3"]) == "2*3"
+    assert best_tokens(equation, ["2", "cross", "3", "minus", "6"]) == "2x3=6"
+
+
+def test_forced_symbols_keep_their_meaning():
+    segments = [seg(100, 100, 30, 60), seg(140, 110, 40, 40, forced="÷"),
+                seg(190, 100, 30, 60)]
+    slots = arrange(segments, probs("8", "plus", "2"))
+    assert [s.candidates[0][0] for s in slots] == ["8", "/", "2"]
+    assert slots[1].shape == "÷"

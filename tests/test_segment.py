@@ -1,0 +1,87 @@
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.segment import segment
+from recognizer.types import ExpressionError
+
+
+def page(h: int = 200, w: int = 600) -> np.ndarray:
+    return np.zeros((h, w), np.uint8)
+
+
+def boxes(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+    return [s.box for s in segment(ink)]
+
+
+def test_symbols_come_left_to_right():
+    ink = page()
+    cv2.line(ink, (250, 60), (250, 140), 255, 6)  # a "1" on the right
+    cv2.circle(ink, (100, 100), 35, 255, 6)  # an "0" on the left
+    found = boxes(ink)
+    assert len(found) == 2 and found[0][0] < found[1][0]
+
+
+def test_dust_is_dropped_but_a_decimal_point_is_kept():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (200, 60), (200, 140), 255, 6)
+    cv2.circle(ink, (150, 136), 5, 255, -1)  # decimal point on the baseline
+    ink[20, 300] = 255  # one-pixel dust
+    found = boxes(ink)
+    assert len(found) == 3
+
+
+def test_two_bars_merge_into_equals():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (160, 85), (230, 85), 255, 6)
+    cv2.line(ink, (160, 115), (230, 115), 255, 6)
+    cv2.line(ink, (300, 60), (300, 140), 255, 6)
+    found = segment(ink)
+    assert [s.forced for s in found] == [None, "=", None]
+
+
+def test_bar_with_two_dots_is_obelus():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (160, 100), (230, 100), 255, 6)
+    cv2.circle(ink, (195, 75), 6, 255, -1)
+    cv2.circle(ink, (195, 125), 6, 255, -1)
+    cv2.line(ink, (300, 60), (300, 140), 255, 6)
+    assert [s.forced for s in segment(ink)] == [None, "÷", None]
+
+
+def test_broken_stroke_is_one_symbol():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 95), 255, 6)
+    cv2.line(ink, (100, 103), (100, 140), 255, 6)  # pencil gap in a "1"
+    cv2.line(ink, (200, 60), (200, 140), 255, 6)
+    assert len(segment(ink)) == 2
+
+
+def test_far_away_stray_mark_is_ignored():
+    ink = page(600, 900)
+    for x in (100, 160, 220):
+        cv2.line(ink, (x, 60), (x, 140), 255, 6)
+    cv2.circle(ink, (800, 520), 20, 255, 5)  # a doodle in the far corner
+    assert len(segment(ink)) == 3
+
+
+def test_fraction_bar_is_not_merged_with_numerator():
+    ink = page(300, 400)
+    cv2.line(ink, (150, 40), (150, 120), 255, 6)  # numerator "1"
+    cv2.line(ink, (90, 140), (210, 140), 255, 6)  # bar
+    cv2.line(ink, (150, 160), (150, 240), 255, 6)  # denominator "1"
+    assert len(segment(ink)) == 3
+
+
+def test_blank_mask_has_no_symbols():
+    assert segment(page()) == []
+
+
+def test_pure_noise_is_refused():
+    rng = np.random.default_rng(0)
+    ink = ((rng.random((800, 800)) > 0.5) * 255).astype(np.uint8)
+    with pytest.raises(ExpressionError):
+        segment(ink)
