@@ -1,0 +1,244 @@
+"""Turn a photo into an ink mask: flatten the lighting, binarise, deskew, and drop ruled lines.
+
+Only thresholding and the final touches run at full resolution. The paper's light, the polarity,
+the skew and the ruled lines are found on small copies (long side about 256 or 512 px), so
+cleaning a 1280×960 photo costs about as much CPU as decoding its JPEG twice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+_WORK_SIDE = 256  # long side of the grey copy used for the paper's light and the polarity
+_POOLED_SIDE = 512  # long side of the block-pooled copy used for the skew and ruled lines
+# Closing kernel on the work copy: 1/12 of a shrunk photo's long side, and wider than the ink of
+# pictures already smaller than the work side (a 100 px canvas with a 20 px marker digit).
+_BACKGROUND_KERNEL = 21
+_PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid or stroke edges
+_INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
+_INK_THRESHOLD_RANGE = (100, 215)  # clamp: paper noise stays above 215
+_NOISE_LEVEL = 8  # grey levels of paper texture and sensor noise
+_LINE_MARGIN = 30  # on a ruled line, ink must be this much darker than the line
+_MIN_SKEW_DEGREES = 1.0
+_MAX_SKEW_DEGREES = 15.0
+
+
+@dataclass(frozen=True, eq=False)
+class Cleaned:
+    ink: np.ndarray  # uint8 mask, 255 = ink, 0 = background, same size as ``image``
+    angle: float  # degrees applied counter-clockwise (OpenCV convention); 0.0 when not rotated
+    source: np.ndarray = field(repr=False)  # the BGR input, before deskewing
+
+    @cached_property
+    def image(self) -> np.ndarray:
+        """The input rotated like ``ink``, to draw boxes on.
+
+        Computed on first use: rotating a colour photo costs more than all of the cleaning, and
+        only the annotated reply needs it.
+        """
+        if not self.angle:
+            return self.source
+        return _rotate(self.source, self.angle, cv2.INTER_LINEAR, border=(255, 255, 255))
+
+
+def clean(image: np.ndarray) -> Cleaned:
+    """Binarise a BGR photo of handwriting into an ink mask, deskewed and without ruled lines.
+
+    A blank page gives an (almost) empty mask; this never raises for odd content.
+    """
+    # Luminance keeps blue and red ballpoint dark while light-blue grid lines stay pale.
+    flat = _flatten(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    threshold = _ink_threshold(flat) - 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
+    factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
+    darkest = _min_pooled(flat, factor)
+    angle = _skew_angle(_below(darkest, threshold))
+    if angle:
+        # Nearest-pixel rotation costs less than half of a smooth one; its one-pixel stair steps
+        # do not matter to the classifier.
+        flat = _rotate(flat, angle, cv2.INTER_NEAREST, border=255)
+        darkest = _min_pooled(flat, factor)
+    ink = _below(flat, threshold)
+    ink = _remove_rules(ink, flat, darkest, factor)
+    return Cleaned(ink=ink, angle=angle, source=image)
+
+
+def _below(gray: np.ndarray, threshold: float) -> np.ndarray:
+    """255 where ``gray <= threshold``, else 0."""
+    return cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY_INV)[1]
+
+
+def _shrink(gray: np.ndarray, long_side: int) -> np.ndarray:
+    height, width = gray.shape
+    scale = long_side / max(height, width)
+    if scale >= 1.0:
+        return gray
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def _min_pooled(gray: np.ndarray, factor: int) -> np.ndarray:
+    """Each output pixel is the darkest of a factor×factor block: thin strokes are never lost."""
+    if factor == 1:
+        return gray
+    block_min = cv2.erode(gray, np.ones((factor, factor), np.uint8), anchor=(0, 0))
+    return np.ascontiguousarray(block_min[::factor, ::factor])
+
+
+def _flatten(gray: np.ndarray) -> np.ndarray:
+    """Divide by the paper brightness: paper becomes 255 and ink stays dark, whatever the light."""
+    small = _shrink(gray, _WORK_SIDE)
+    if _is_light_on_dark(small):
+        gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
+    # A closing wider than any stroke erases the ink and leaves the paper's light and shadows.
+    size = (_BACKGROUND_KERNEL, _BACKGROUND_KERNEL)
+    paper = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, size)
+    )
+    paper = cv2.blur(paper, size)
+    paper = cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, cv2.max(paper, 1), scale=255)
+
+
+def _is_light_on_dark(small: np.ndarray) -> bool:
+    """True for blackboards and white-on-black canvases.
+
+    Most of the picture is background and ink is the minority, so after removing the broad
+    light (a blur a third of the picture wide: shadows, vignetting) the ink forms a long tail on
+    one side of the median: below it for dark ink, above it for light ink. The median or border
+    brightness alone would be fooled by a big shadow or a dark table around the page.
+    """
+    size = max(3, max(small.shape) // 3)
+    detail = small.astype(np.int16) - cv2.blur(small, (size, size)).astype(np.int16)
+    darkest, middle, lightest = np.percentile(detail, (0.1, 50, 99.9))  # ink can be this sparse
+    return lightest - middle > max(middle - darkest, _NOISE_LEVEL)
+
+
+def _ink_threshold(flat: np.ndarray) -> int:
+    """Grey level below which a flattened pixel is ink: a fixed share of the way to the paper.
+
+    The ink's own level is read among the pixels clearly darker than paper (2nd percentile, so a
+    few specks do not set it), which makes the threshold follow faint pencil as well as marker.
+    Faint grid lines and blurred stroke edges, closer to the paper, stay above it.
+    """
+    every_other = flat[::2, ::2]  # a quarter of the pixels gives the same histogram shape
+    histogram = cv2.calcHist([every_other], [0], None, [_PAPER_LEVEL], [0, _PAPER_LEVEL]).ravel()
+    total = histogram.sum()
+    if total == 0:  # nothing darker than paper: any threshold gives an empty mask
+        return _INK_THRESHOLD_RANGE[0]
+    ink_level = int(np.searchsorted(np.cumsum(histogram), 0.02 * total))
+    threshold = round(ink_level + _INK_SHARE * (255 - ink_level))
+    low, high = _INK_THRESHOLD_RANGE
+    return min(max(threshold, low), high)
+
+
+def _skew_angle(pooled: np.ndarray) -> float:
+    """Angle that levels the text line, or 0.0 unless the symbols clearly line up along a slope.
+
+    The line is fitted through the centres of the symbol-sized blobs (Theil–Sen: the median of the
+    pairwise slopes, so an exponent or a stray mark does not tip it). It is trusted only with at
+    least three symbols spread along the line and lying close to it: a short expression like
+    ``7`` or ``2+`` has no direction, and a stack of lines has no single one.
+    """
+    _, _, stats, _ = cv2.connectedComponentsWithStats(pooled, connectivity=8)
+    x, y, width, height, area = stats[1:].T
+    symbol = width < pooled.shape[1] / 2  # a long ruled line is not a symbol
+    if not symbol.any():
+        return 0.0
+    symbol &= area >= 0.2 * area[symbol].max()  # dots, noise and grid specks are not either
+    if np.count_nonzero(symbol) < 3:
+        return 0.0
+    centre_x = x[symbol] + width[symbol] / 2
+    centre_y = y[symbol] + height[symbol] / 2
+    symbol_height = float(np.median(height[symbol]))
+    if np.ptp(centre_x) < 2.5 * symbol_height:
+        return 0.0
+    first, second = np.triu_indices(len(centre_x), k=1)
+    run = centre_x[second] - centre_x[first]
+    apart = np.abs(run) >= symbol_height / 2
+    if not apart.any():
+        return 0.0
+    slope = float(np.median((centre_y[second] - centre_y[first])[apart] / run[apart]))
+    offsets = centre_y - slope * centre_x
+    if np.median(np.abs(offsets - np.median(offsets))) > 0.25 * symbol_height:
+        return 0.0
+    angle = round(math.degrees(math.atan(slope)), 1)
+    return angle if _MIN_SKEW_DEGREES < abs(angle) <= _MAX_SKEW_DEGREES else 0.0
+
+
+def _rotate(image: np.ndarray, angle: float, interpolation: int, border: int | tuple) -> np.ndarray:
+    """Rotate about the centre, growing the canvas so no corner of the picture is cut off."""
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_width = math.ceil(width * cos + height * sin)
+    new_height = math.ceil(width * sin + height * cos)
+    matrix[0, 2] += (new_width - width) / 2
+    matrix[1, 2] += (new_height - height) / 2
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (new_width, new_height),
+        flags=interpolation,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border,
+    )
+
+
+def _remove_rules(
+    ink: np.ndarray, flat: np.ndarray, darkest: np.ndarray, factor: int
+) -> np.ndarray:
+    """Erase ruled and squared-paper lines: thin straight runs spanning most of the image.
+
+    Handwritten ``-``, ``=``, fraction bars and ``1`` are far shorter than the page. The lines
+    are looked for in ``darkest`` (``flat`` min-pooled ``factor`` times) among everything darker
+    than paper, where even faint lines are unbroken. On a line, ink stays where it is clearly
+    darker than the line, or where a stroke continues on both sides of it.
+    """
+    height, width = ink.shape
+    long_side = max(height, width)
+    pooled = _below(darkest, _PAPER_LEVEL - 1)
+    run = max(3, max(15, long_side // 32) // factor)
+    # A rule spans most of the picture, and is long next to its long side too: in a tight crop of
+    # an expression, a "1" can be as tall as the picture.
+    horizontal = _long_lines(pooled, run, max(width, 0.8 * long_side) / 2 / factor, min_count=1)
+    # Squared paper has many vertical lines; one or two tall straight strokes are more likely "1"s.
+    vertical = _long_lines(pooled.T, run, max(height, 0.8 * long_side) / 2 / factor, min_count=3)
+    rules = cv2.bitwise_or(horizontal, vertical.T)
+    if not rules.any():
+        return ink
+    line_level = float(np.median(darkest[rules > 0]))
+    rules = cv2.resize(rules, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    rules = np.ascontiguousarray(rules[:height, :width])
+    on_line = cv2.bitwise_and(ink, rules)
+    darker_than_line = cv2.bitwise_and(on_line, _below(flat, line_level - _LINE_MARGIN))
+    kept = cv2.bitwise_or(cv2.subtract(ink, rules), darker_than_line)
+    # Re-fill a pixel on a line when the stroke continues on both sides of the line.
+    span = 4 * factor + 5
+    bridge_v = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
+    bridge_h = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
+    bridges = cv2.bitwise_and(cv2.bitwise_or(bridge_v, bridge_h), on_line)
+    return cv2.bitwise_or(kept, bridges)
+
+
+def _long_lines(mask: np.ndarray, run: int, min_length: float, min_count: int) -> np.ndarray:
+    """Mask of thin horizontal lines at least ``min_length`` long, built from straight runs.
+
+    Runs are found with an opening by a short horizontal segment, so lines tilted by a couple of
+    degrees or broken by faint spots are still found once neighbouring runs are linked.
+    """
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    if not runs.any():
+        return np.zeros_like(mask)
+    linked = cv2.dilate(runs, np.ones((3, run), np.uint8))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(linked, connectivity=8)
+    line_width, line_height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    is_line = (line_width >= min_length) & (line_height * 8 <= line_width)
+    is_line[0] = False  # background
+    if np.count_nonzero(is_line) < min_count:
+        return np.zeros_like(mask)
+    return cv2.bitwise_and(runs, (is_line.astype(np.uint8) * 255)[labels])
