@@ -1,0 +1,123 @@
+"""Assemble the python-telegram-bot Application: settings, handlers, resources and how it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+import recognizer
+from bot import handlers, replies
+from bot.config import Settings
+from bot.limits import SlidingWindowLimiter
+
+RECOGNIZER_WORKERS = 2  # OpenCV, LiteRT and numpy release the GIL, so threads run in parallel
+# Updates handled at once; bounds the images held in memory while they wait for a worker.
+CONCURRENT_UPDATES = 16
+IMAGES_PER_MINUTE = 10
+TEXTS_PER_MINUTE = 30
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+COMMANDS = [
+    BotCommand("start", "What I do"),
+    BotCommand("help", "Examples, what I can read, photo tips"),
+]
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and the Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def build_application(settings: Settings) -> Application:
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.file_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                do_quote=True,  # every reply is threaded to the message it answers
+                allow_sending_without_reply=True,  # ...unless the user deleted it meanwhile
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))  # waits out 429s instead of failing
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[handlers.SERVICES_KEY] = handlers.Services(
+        executor=ThreadPoolExecutor(RECOGNIZER_WORKERS, thread_name_prefix="recognizer"),
+        image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0),
+        text_limiter=SlidingWindowLimiter(TEXTS_PER_MINUTE, 60.0),
+    )
+    _add_handlers(application)
+    return application
+
+
+def run(application: Application, settings: Settings, **options: Any) -> None:
+    """Run until stopped, by long polling or as a webhook server; options go to PTB's run_*."""
+    if settings.mode == "webhook":
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=settings.port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            **options,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, **options)
+
+
+def _add_handlers(application: Application) -> None:
+    text = filters.TEXT & ~filters.COMMAND
+    application.add_handlers(
+        [
+            CommandHandler("start", handlers.on_start),
+            CommandHandler("help", handlers.on_help),
+            MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handlers.on_help),
+            MessageHandler(text & handlers.REPLY_TO_BOT, handlers.on_correction),
+            MessageHandler(text & handlers.ADDRESSED, handlers.on_text),
+            MessageHandler(filters.PHOTO & handlers.ADDRESSED, handlers.on_photo),
+            # Before documents: a GIF arrives as an animation that also carries a document.
+            MessageHandler(handlers.OTHER_MEDIA & handlers.ADDRESSED, handlers.on_other_media),
+            MessageHandler(filters.Document.ALL & handlers.ADDRESSED, handlers.on_document),
+            CallbackQueryHandler(handlers.on_correct_button, pattern=f"^{replies.CORRECT_PREFIX}"),
+            CallbackQueryHandler(handlers.on_show_button, pattern=f"^{replies.SHOW_CALLBACK}$"),
+        ]
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+async def _post_init(application: Application) -> None:
+    services: handlers.Services = application.bot_data[handlers.SERVICES_KEY]
+    started = asyncio.get_running_loop().time()
+    await asyncio.get_running_loop().run_in_executor(services.executor, recognizer.load_models)
+    log.info("models loaded in %.1f s", asyncio.get_running_loop().time() - started)
+    await application.bot.set_my_commands(COMMANDS)
+    log.info("running as @%s", application.bot.username)
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: handlers.Services = application.bot_data[handlers.SERVICES_KEY]
+    services.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,321 @@
+"""Update handlers: photos, image files, typed expressions, corrections and the inline buttons.
+
+Nothing about a conversation is kept in this process: a correction is a reply to one of the bot's
+messages, and the buttons find the user's photo through the message they are attached to, so any
+replica can serve any update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import Bot, ForceReply, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType, FileSizeLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, filters
+
+from bot import replies
+from bot.limits import SlidingWindowLimiter
+from recognizer import annotate, recognize, solve_text
+from recognizer.decode import MAX_PIXELS
+from recognizer.types import RecognizerError
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = "services"
+IMAGE_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+CHAT_ACTION_REFRESH_SECONDS = 4.5  # Telegram shows a chat action for about 5 s
+_VARIABLE_LETTERS = "xXхХ"  # Latin and Cyrillic x, as solve_text reads them
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[str | None]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Services:
+    """Process-wide resources the handlers share, stored in application.bot_data."""
+
+    executor: ThreadPoolExecutor  # recognition and solving run here, off the event loop
+    image_limiter: SlidingWindowLimiter  # photos, image files and "show what I saw"
+    text_limiter: SlidingWindowLimiter  # typed expressions and corrections
+
+
+class _ReplyToBot(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(replied and replied.from_user and replied.from_user.id == message.get_bot().id)
+
+
+class _MentionsBot(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return bool(_bot_mentions(message))
+
+
+REPLY_TO_BOT = _ReplyToBot(name="REPLY_TO_BOT")
+# In groups the bot answers only what is meant for it: replies to it and @mentions.
+ADDRESSED = filters.ChatType.PRIVATE | REPLY_TO_BOT | _MentionsBot(name="MENTIONS_BOT")
+OTHER_MEDIA = (
+    filters.Sticker.ALL | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
+    | filters.ANIMATION | filters.LOCATION | filters.CONTACT | filters.POLL | filters.Dice.ALL
+)
+
+
+def logged(kind: str) -> Callable[[Handler], Callable[[Update, ContextTypes.DEFAULT_TYPE], Any]]:
+    """Log one line per request: chat, kind, latency and the outcome the handler returns.
+
+    A handler returns None for updates it ignores (group chatter), which are not logged.
+    """
+
+    def decorate(handler: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Any]:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            started = time.perf_counter()
+            outcome: str | None = "exception"
+            try:
+                outcome = await handler(update, context)
+            finally:
+                if outcome is not None:
+                    chat = update.effective_chat.id if update.effective_chat else None
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    log.info("chat=%s kind=%s ms=%.0f outcome=%s", chat, kind, elapsed_ms, outcome)
+
+        return wrapper
+
+    return decorate
+
+
+@logged("help")
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    await update.effective_message.reply_text(replies.HELP_TEXT)
+    return "answered"
+
+
+@logged("start")
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    await update.effective_message.reply_text(replies.START_TEXT)
+    return "answered"
+
+
+@logged("photo")
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    message = update.effective_message
+    largest = message.photo[-1]
+    if largest.width * largest.height > MAX_PIXELS:
+        await message.reply_text(replies.TOO_MANY_PIXELS)
+        return "too_many_pixels"
+    return await _read_image(message, context, largest.file_id, largest.file_size)
+
+
+@logged("document")
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    message = update.effective_message
+    if not _is_supported_image(message):
+        await message.reply_text(replies.UNSUPPORTED_DOCUMENT)
+        return "unsupported_document"
+    document = message.document
+    return await _read_image(message, context, document.file_id, document.file_size)
+
+
+@logged("text")
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    return await _solve_typed(update.effective_message, context)
+
+
+@logged("correction")
+async def on_correction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    return await _solve_typed(update.effective_message, context)
+
+
+@logged("other_media")
+async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    await update.effective_message.reply_text(replies.UNSUPPORTED_MESSAGE)
+    return "unsupported_media"
+
+
+@logged("correct_button")
+async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    query = update.callback_query
+    if not isinstance(query.message, Message):
+        await query.answer(replies.ORIGINAL_GONE, show_alert=True)
+        return "message_gone"
+    await query.answer()
+    expression = replies.expression_from_correction_data(query.data or "")
+    # Replying to the user's photo makes the selective ForceReply target that user in groups.
+    target = query.message.reply_to_message or query.message
+    await target.reply_text(
+        replies.format_correction_prompt(expression),
+        reply_markup=ForceReply(
+            selective=True, input_field_placeholder=(expression or "2x+3=11")[:64]
+        ),
+    )
+    return "prompted"
+
+
+@logged("show_button")
+async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    query = update.callback_query
+    answer = query.message if isinstance(query.message, Message) else None
+    photo_message = answer.reply_to_message if answer else None
+    file_id = _image_file_id(photo_message) if photo_message else None
+    if answer is None or file_id is None:
+        await query.answer(replies.ORIGINAL_GONE, show_alert=True)
+        return "original_gone"
+    retry_after = _services(context).image_limiter.try_acquire(query.from_user.id)
+    if retry_after:
+        await query.answer(replies.format_rate_limited(retry_after), show_alert=True)
+        return "rate_limited"
+    await query.answer()
+    async with _chat_action(context.bot, answer.chat_id, ChatAction.UPLOAD_PHOTO):
+        image = await _download(context.bot, file_id)
+        try:
+            png = await _run(context, annotate, image)
+        except RecognizerError as error:
+            await answer.reply_text(replies.format_error(str(error)))
+            return "not_annotated"
+    await answer.reply_photo(png, caption=replies.ANNOTATION_CAPTION)
+    with contextlib.suppress(BadRequest):  # "message is not modified" after a double press
+        await answer.edit_reply_markup(replies.without_show_button(answer.reply_markup))
+    return "annotated"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback and tell the user something went wrong, if possible."""
+    log.error("update %s failed", _update_summary(update), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(update.effective_chat.id, replies.GENERIC_APOLOGY)
+
+
+async def _read_image(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, file_id: str, file_size: int | None
+) -> str:
+    if file_size is not None and file_size > FileSizeLimit.FILESIZE_DOWNLOAD:
+        await message.reply_text(replies.FILE_TOO_BIG)
+        return "file_too_big"
+    if await _refused_by(_services(context).image_limiter, message):
+        return "rate_limited"
+    async with _chat_action(context.bot, message.chat_id, ChatAction.TYPING):
+        image = await _download(context.bot, file_id)
+        recognition = await _run(context, recognize, image)
+    await message.reply_text(
+        replies.format_recognition(recognition),
+        reply_markup=replies.answer_keyboard(recognition.expression, bool(recognition.symbols)),
+    )
+    return "solved" if recognition.error is None else "not_solved"
+
+
+async def _solve_typed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    text = _without_bot_mentions(message)
+    if not looks_like_math(text):
+        if message.chat.type != ChatType.PRIVATE:
+            return None
+        await message.reply_text(replies.NOT_MATH_HINT)
+        return "hint"
+    if await _refused_by(_services(context).text_limiter, message):
+        return "rate_limited"
+    solution = await _run(context, solve_text, text)
+    await message.reply_text(replies.format_typed(solution))
+    return "solved" if solution.error is None else "not_solved"
+
+
+async def _refused_by(limiter: SlidingWindowLimiter, message: Message) -> bool:
+    """Count the request against the sender; over the limit, say so politely and refuse."""
+    sender = message.from_user.id if message.from_user else message.chat_id
+    retry_after = limiter.try_acquire(sender)
+    if retry_after:
+        await message.reply_text(replies.format_rate_limited(retry_after))
+    return bool(retry_after)
+
+
+def looks_like_math(text: str) -> bool:
+    """True for text with a digit and no words ("2x+3=11", "2+2=?"), not for "I have 3 cats".
+
+    What passes goes to solve_text, whose error explains anything it cannot read.
+    """
+    return any(c.isdigit() for c in text) and not any(
+        c.isalpha() and c not in _VARIABLE_LETTERS for c in text
+    )
+
+
+def _is_supported_image(message: Message) -> bool:
+    document = message.document
+    if document.mime_type in IMAGE_MIME_TYPES:
+        return True
+    # Some clients send images as application/octet-stream; the name still tells the type.
+    name = (document.file_name or "").lower()
+    return document.mime_type in (None, "application/octet-stream") and name.endswith(
+        IMAGE_EXTENSIONS
+    )
+
+
+def _image_file_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    if message.document and _is_supported_image(message):
+        return message.document.file_id
+    return None
+
+
+def _bot_mentions(message: Message) -> list[str]:
+    username = f"@{message.get_bot().username}".lower()
+    entities = {**message.parse_entities([MessageEntity.MENTION]),
+                **message.parse_caption_entities([MessageEntity.MENTION])}
+    return [text for text in entities.values() if text.lower() == username]
+
+
+def _without_bot_mentions(message: Message) -> str:
+    text = message.text or ""
+    for mention in _bot_mentions(message):
+        text = text.replace(mention, " ")
+    return text.strip()
+
+
+async def _download(bot: Bot, file_id: str) -> bytes:
+    """Download a file into memory; images never touch the disk."""
+    telegram_file = await bot.get_file(file_id)
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+async def _run(context: ContextTypes.DEFAULT_TYPE, function: Callable[..., T], *args: Any) -> T:
+    """Run CPU-heavy work in the bounded pool so the event loop keeps serving other chats."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_services(context).executor, function, *args)
+
+
+@contextlib.asynccontextmanager
+async def _chat_action(bot: Bot, chat_id: int, action: str) -> AsyncIterator[None]:
+    """Show 'typing…' (or 'sending photo…') for as long as the work inside takes."""
+
+    async def keep_showing() -> None:
+        with contextlib.suppress(TelegramError):
+            while True:
+                await bot.send_chat_action(chat_id, action)
+                await asyncio.sleep(CHAT_ACTION_REFRESH_SECONDS)
+
+    task = asyncio.create_task(keep_showing())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data[SERVICES_KEY]
+
+
+def _update_summary(update: object) -> str:
+    # Only ids: message text and file contents stay out of the logs.
+    if isinstance(update, Update):
+        chat = update.effective_chat.id if update.effective_chat else None
+        return f"id={update.update_id} chat={chat}"
+    return type(update).__name__

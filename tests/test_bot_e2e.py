@@ -1,0 +1,423 @@
+"""End to end: the real Application from bot/app.py, long polling a fake Bot API over real HTTP.
+
+One bot runs for the whole module (models load once); every test talks in chats of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+from telegram.ext import Application
+
+from bot import handlers, replies
+from bot.app import build_application, configure_logging, run
+from bot.config import Settings
+from recognizer.training.glyphs import draw_expression
+from tests.fake_telegram import Call, FakeTelegram
+
+# PTB's own AIORateLimiter reads RetryAfter.retry_after, which warns about a future type change.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+
+TOKEN = "123456:TEST-fake-token"
+BOT_USERNAME = "mathsnap_test_bot"
+_chat_ids = itertools.count(1001)
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(TOKEN, BOT_USERNAME).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def application(telegram: FakeTelegram) -> Iterator[Application]:
+    settings = Settings(
+        token=TOKEN, api_base_url=telegram.base_url, file_base_url=telegram.file_base_url
+    )
+    configure_logging()
+    application = build_application(settings)
+    loop = asyncio.new_event_loop()
+    crashed: list[BaseException] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            # A short long-poll timeout so the bot stops quickly at the end of the module.
+            run(application, settings, stop_signals=None, close_loop=False, timeout=1)
+        except BaseException as error:  # e.g. models missing: fail the tests with the cause
+            crashed.append(error)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    # post_init has run (models loaded) once the command menu is set.
+    while not telegram.calls_to("setMyCommands") and thread.is_alive():
+        assert time.monotonic() < deadline, "the bot did not start within 60 s"
+        time.sleep(0.05)
+    if crashed:
+        raise RuntimeError("the bot failed to start") from crashed[0]
+    yield application
+    loop.call_soon_threadsafe(application.stop_running)
+    thread.join(30)
+    loop.close()
+    assert not thread.is_alive()
+
+
+def new_chat() -> int:
+    return next(_chat_ids)
+
+
+def encoded(text: str, extension: str = ".jpg", seed: int = 0) -> bytes:
+    ok, buffer = cv2.imencode(extension, draw_expression(text, seed))
+    assert ok
+    return buffer.tobytes()
+
+
+def buttons(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def assert_silent(telegram: FakeTelegram, chat_id: int, seconds: float = 1.0) -> None:
+    time.sleep(seconds)
+    assert telegram.calls_to("sendMessage", chat_id) == []
+
+
+# ---------------------------------------------------------------------------- start-up, commands
+
+
+def test_start_up_sets_the_command_menu(telegram: FakeTelegram) -> None:
+    assert [command["command"] for command in telegram.commands] == ["start", "help"]
+
+
+@pytest.mark.parametrize("command", ["/start", "/help"])
+def test_start_and_help_explain_usage(telegram: FakeTelegram, command: str) -> None:
+    message = telegram.send_text(new_chat(), command)
+    text = telegram.wait_for_reply(message).params["text"]
+    assert "Tips for a good photo" in text
+    assert "as a file" in text
+    assert "<code>2x+3=11</code>" in text
+
+
+# ---------------------------------------------------------------------------- photos and files
+
+
+def test_photo_is_answered_with_what_was_read_and_the_result(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    message = telegram.send_photo(chat, encoded("12+7"))
+    call = telegram.wait_for_reply(message)
+    assert call.params["parse_mode"] == "HTML"
+    assert "I read: <b>12 + 7</b>" in call.params["text"]
+    assert "= <b>19</b>" in call.params["text"]
+    assert buttons(call) == [replies.correction_data("12+7"), replies.SHOW_CALLBACK]
+    assert telegram.calls_to("sendChatAction", chat)[0].params["action"] == "typing"
+
+
+@pytest.mark.parametrize(
+    ("extension", "mime_type"), [(".png", "image/png"), (".webp", "image/webp")]
+)
+def test_image_sent_as_a_file_is_answered(
+    telegram: FakeTelegram, extension: str, mime_type: str
+) -> None:
+    data = encoded("8×3", extension)
+    message = telegram.send_document(new_chat(), data, f"sum{extension}", mime_type)
+    text = telegram.wait_for_reply(message).params["text"]
+    assert "I read: <b>8 × 3</b>" in text
+    assert "= <b>24</b>" in text
+
+
+# ---------------------------------------------------------------------------- typed expressions
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12/4", "🧮 <b>12 ÷ 4</b>\n= <b>3</b>"),
+        ("2x+3=11", "<b>x = 4</b>"),
+        ("(1+2)^3", "🧮 <b>(1 + 2)³</b>\n= <b>27</b>"),
+        ("7×8÷4", "= <b>14</b>"),
+        ("10:4", "= <b>5/2</b> ≈ 2.5"),
+        ("2 * 3 ^ 2", "= <b>18</b>"),
+    ],
+)
+def test_typed_expression_is_solved(telegram: FakeTelegram, typed: str, expected: str) -> None:
+    message = telegram.send_text(new_chat(), typed)
+    assert expected in telegram.wait_for_reply(message).params["text"]
+
+
+def test_plain_chat_gets_a_hint_in_private_only(telegram: FakeTelegram) -> None:
+    private = telegram.send_text(new_chat(), "hello")
+    assert telegram.wait_for_reply(private).params["text"] == replies.NOT_MATH_HINT
+
+    group, member = -new_chat(), new_chat()
+    telegram.send_text(group, "hello", user_id=member, chat_type="supergroup")
+    telegram.send_text(group, "12/4", user_id=member, chat_type="supergroup")
+    assert_silent(telegram, group)
+
+
+def test_in_groups_only_commands_mentions_and_replies_are_answered(
+    telegram: FakeTelegram,
+) -> None:
+    group, member = -new_chat(), new_chat()
+    in_group = {"user_id": member, "chat_type": "supergroup"}
+    telegram.send_photo(group, encoded("4+4"), **in_group)
+    telegram.send_photo(group, encoded("4+4"), caption="look at this", **in_group)
+    assert_silent(telegram, group)
+
+    mentioned = telegram.send_photo(group, encoded("4+4"), caption=f"@{BOT_USERNAME}", **in_group)
+    answer = telegram.wait_for_reply(mentioned)
+    help_request = telegram.send_text(group, f"/help@{BOT_USERNAME}", **in_group)
+    telegram.wait_for_reply(help_request)
+    correction = telegram.send_text(
+        group, "5+5", reply_to=telegram.sent_message(answer), **in_group
+    )
+    assert "= <b>10</b>" in telegram.wait_for_reply(correction).params["text"]
+    assert len(telegram.calls_to("sendMessage", group)) == 3
+
+
+# ---------------------------------------------------------------------------- corrections
+
+
+def test_replying_to_an_answer_with_a_correction_solves_it(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_photo(chat, encoded("3+5")))
+    correction = telegram.send_text(chat, "3+6", reply_to=telegram.sent_message(answer))
+    text = telegram.wait_for_reply(correction).params["text"]
+    assert text == "🧮 <b>3 + 6</b>\n= <b>9</b>"
+
+
+def test_correct_button_asks_for_the_fix_with_force_reply(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    photo = telegram.send_photo(chat, encoded("6-2"))
+    answer = telegram.wait_for_reply(photo)
+    correct_data = buttons(answer)[0]
+    query_id = telegram.press_button(telegram.sent_message(answer), correct_data)
+
+    telegram.wait_for(
+        "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == query_id
+    )
+    prompt = telegram.wait_for(
+        "sendMessage", chat, where=lambda c: "force_reply" in (c.params.get("reply_markup") or {})
+    )[0]
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    assert prompt.params["reply_markup"]["selective"] is True
+    assert prompt.reply_to == photo["message_id"]  # so the selective ForceReply targets its sender
+    expression = replies.expression_from_correction_data(correct_data)
+    if expression is not None:
+        assert f"<code>{expression}</code>" in prompt.params["text"]
+
+    fix = telegram.send_text(chat, "6-1", reply_to=telegram.sent_message(prompt))
+    assert "= <b>5</b>" in telegram.wait_for_reply(fix).params["text"]
+
+
+# ---------------------------------------------------------------------------- show what I saw
+
+
+def test_show_button_sends_the_annotated_photo(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_photo(chat, encoded("9-4")))
+    answer_message = telegram.sent_message(answer)
+    telegram.press_button(answer_message, replies.SHOW_CALLBACK)
+
+    sent = telegram.wait_for("sendPhoto", chat)[0]
+    assert sent.reply_to == answer_message["message_id"]
+    png = sent.files["photo"]
+    assert png.startswith(b"\x89PNG")
+    assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).size > 0
+    assert telegram.calls_to("sendChatAction", chat)[-1].params["action"] == "upload_photo"
+    edit = telegram.wait_for("editMessageReplyMarkup", chat)[0]
+    assert edit.params["message_id"] == answer_message["message_id"]
+    remaining = telegram.message(chat, answer_message["message_id"])["reply_markup"]
+    assert [b["callback_data"] for b in remaining["inline_keyboard"][0]] == buttons(answer)[:1]
+
+
+def test_show_button_without_the_original_photo_says_so(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_text(chat, "1+1"))
+    query_id = telegram.press_button(telegram.sent_message(answer), replies.SHOW_CALLBACK)
+    alert = telegram.wait_for(
+        "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == query_id
+    )[0]
+    assert alert.params["text"] == replies.ORIGINAL_GONE
+    assert telegram.calls_to("sendPhoto", chat) == []
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+def test_pdf_document_is_refused_without_downloading(telegram: FakeTelegram) -> None:
+    message = telegram.send_document(new_chat(), b"%PDF-1.4 ...", "homework.pdf", "application/pdf")
+    assert telegram.wait_for_reply(message).params["text"] == replies.UNSUPPORTED_DOCUMENT
+    assert not _downloaded(telegram, message["document"]["file_id"])
+
+
+@pytest.mark.parametrize("kind", ["sticker", "voice", "video"])
+def test_unreadable_media_gets_a_friendly_reply(telegram: FakeTelegram, kind: str) -> None:
+    message = telegram.send_media(new_chat(), kind)
+    assert telegram.wait_for_reply(message).params["text"] == replies.UNSUPPORTED_MESSAGE
+
+
+def test_file_over_the_download_limit_is_refused_before_downloading(
+    telegram: FakeTelegram,
+) -> None:
+    message = telegram.send_document(
+        new_chat(), encoded("1+1", ".png"), "big.png", "image/png", size=25_000_000
+    )
+    assert telegram.wait_for_reply(message).params["text"] == replies.FILE_TOO_BIG
+    assert not _downloaded(telegram, message["document"]["file_id"])
+
+
+def test_photo_over_the_pixel_limit_is_refused_before_downloading(
+    telegram: FakeTelegram,
+) -> None:
+    message = telegram.send_photo(new_chat(), encoded("1+1"), width=10_000, height=8_000)
+    assert telegram.wait_for_reply(message).params["text"] == replies.TOO_MANY_PIXELS
+    assert not _downloaded(telegram, message["photo"][-1]["file_id"])
+
+
+def _problem_images() -> dict[str, bytes]:
+    jpeg = encoded("12+7")
+    png = encoded("1", ".png")
+    # A tiny PNG whose header claims 60000 x 60000 pixels (a decompression bomb).
+    bomb = png[:16] + (60_000).to_bytes(4, "big") * 2 + png[24:]
+    blank = cv2.imencode(".jpg", np.full((600, 800, 3), 245, np.uint8))[1].tobytes()
+    return {"corrupt": b"\xff\xd8\xff" + b"garbage" * 200, "truncated": jpeg[: len(jpeg) // 3],
+            "pixel bomb": bomb, "blank page": blank, "empty": b""}
+
+
+@pytest.mark.parametrize("problem", list(_problem_images()))
+def test_bad_images_get_a_clear_reply(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture, problem: str
+) -> None:
+    data = _problem_images()[problem]
+    message = telegram.send_document(new_chat(), data, "photo.png", "image/png")
+    text = telegram.wait_for_reply(message).params["text"]
+    assert text.startswith("⚠️") or "⚠️" in text
+    assert "= <b>" not in text
+    assert text != replies.GENERIC_APOLOGY
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("5/0", "⚠️ Division by zero"), ("9^9^9^9", "too large"), ("2+", "⚠️"),
+     ("1+" * 2000 + "1", "⚠️")],
+)
+def test_typed_nonsense_gets_a_clear_reply(
+    telegram: FakeTelegram, typed: str, expected: str
+) -> None:
+    text = telegram.wait_for_reply(telegram.send_text(new_chat(), typed)).params["text"]
+    assert expected in text
+    assert len(text) <= 4096
+
+
+# ---------------------------------------------------------------------------- load
+
+
+def test_burst_from_many_users_is_all_answered(telegram: FakeTelegram) -> None:
+    photo = encoded("7+2")
+    photos = [telegram.send_photo(new_chat(), photo) for _ in range(12)]
+    typed = [telegram.send_text(new_chat(), f"{n}*{n}") for n in range(12)]
+    for n, message in enumerate(typed):
+        assert f"= <b>{n * n}</b>" in telegram.wait_for_reply(message).params["text"]
+    for message in photos:
+        assert "= <b>9</b>" in telegram.wait_for_reply(message, timeout=40).params["text"]
+
+
+def test_flood_from_one_user_is_limited_while_another_is_answered(
+    telegram: FakeTelegram,
+) -> None:
+    flooder, other = new_chat(), new_chat()
+    photo = encoded("2+2")
+    for _ in range(13):
+        telegram.send_photo(flooder, photo)
+    others_photo = telegram.send_photo(other, photo)
+    assert "= <b>4</b>" in telegram.wait_for_reply(others_photo, timeout=40).params["text"]
+    answers = telegram.wait_for("sendMessage", flooder, count=13, timeout=40)
+    limited = [call for call in answers if call.params["text"].startswith("⏳")]
+    assert len(limited) == 3
+    assert all("Try again in" in call.params["text"] for call in limited)
+
+
+def test_slow_photo_does_not_stall_another_chat(
+    telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_recognize = handlers.recognize
+
+    def slow_recognize(image: bytes):  # bot mechanics only: the real result, 3 s late
+        time.sleep(3)
+        return real_recognize(image)
+
+    monkeypatch.setattr(handlers, "recognize", slow_recognize)
+    slow_chat, quick_chat = new_chat(), new_chat()
+    slow = telegram.send_photo(slow_chat, encoded("1+1"))
+    telegram.wait_for("sendChatAction", slow_chat)
+    quick = telegram.send_text(quick_chat, "6*7")
+    assert "= <b>42</b>" in telegram.wait_for_reply(quick).params["text"]
+    assert telegram.calls_to("sendMessage", slow_chat) == []  # answered while the photo waits
+    telegram.wait_for_reply(slow)
+
+
+# ---------------------------------------------------------------------------- Telegram failures
+
+
+def test_flood_wait_from_telegram_is_retried(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    telegram.fail_next("sendMessage", 429, retry_after=1)
+    message = telegram.send_text(chat, "2+3")
+    assert "= <b>5</b>" in telegram.wait_for_reply(message).params["text"]
+    first, retried = telegram.calls_to("sendMessage", chat)
+    assert (first.status, retried.status) == (429, 200)
+    assert first.params["text"] == retried.params["text"]
+    assert retried.at - first.at >= 1.0  # waited for retry_after
+
+
+def test_server_error_is_logged_and_apologised_for(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = new_chat()
+    telegram.fail_next("sendMessage", 500)
+    telegram.send_text(chat, "2+3")
+    sent = telegram.wait_for("sendMessage", chat, count=2)
+    assert [call.status for call in sent] == [500, 200]
+    assert sent[1].params["text"] == replies.GENERIC_APOLOGY
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and errors[0].name == "bot.handlers"
+    assert TOKEN not in caplog.text
+
+
+def test_dropped_connection_while_polling_is_recovered(telegram: FakeTelegram) -> None:
+    telegram.fail_next("getUpdates", None)
+    message = telegram.send_text(new_chat(), "4*4")
+    assert "= <b>16</b>" in telegram.wait_for_reply(message).params["text"]
+
+
+# ---------------------------------------------------------------------------- logs
+
+
+def test_each_request_is_logged_once_without_the_token(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    chat = new_chat()
+    telegram.wait_for_reply(telegram.send_photo(chat, encoded("5+1")))
+    time.sleep(0.2)  # the log line is written just after the reply is sent
+    lines = [r.getMessage() for r in caplog.records if f"chat={chat} " in r.getMessage()]
+    assert len(lines) == 1
+    assert "kind=photo" in lines[0] and "ms=" in lines[0] and "outcome=" in lines[0]
+    assert TOKEN not in caplog.text
+
+
+def _downloaded(telegram: FakeTelegram, file_id: str) -> bool:
+    return any(call.params.get("file_id") == file_id for call in telegram.calls_to("getFile"))

@@ -1,0 +1,63 @@
+"""Per-user sliding-window limiter, driven by a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.limits import SlidingWindowLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_allows_the_limit_then_says_how_long_to_wait() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(3, 60.0, clock)
+    for _ in range(3):
+        assert limiter.try_acquire(1) == 0.0
+        clock.now += 10
+    assert limiter.try_acquire(1) == pytest.approx(30.0)  # the first event leaves the window
+
+
+def test_window_slides_one_event_at_a_time() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(2, 60.0, clock)
+    limiter.try_acquire(1)
+    clock.now += 30
+    limiter.try_acquire(1)
+    clock.now += 30  # the first event is now exactly one window old
+    assert limiter.try_acquire(1) == 0.0
+    assert limiter.try_acquire(1) == pytest.approx(30.0)
+
+
+def test_refused_requests_do_not_count() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(1, 60.0, clock)
+    limiter.try_acquire(1)
+    for _ in range(5):
+        clock.now += 10
+        assert limiter.try_acquire(1) > 0
+    clock.now += 10
+    assert limiter.try_acquire(1) == 0.0
+
+
+def test_users_are_counted_separately() -> None:
+    limiter = SlidingWindowLimiter(1, 60.0, Clock())
+    assert limiter.try_acquire(1) == 0.0
+    assert limiter.try_acquire(1) > 0
+    assert limiter.try_acquire(2) == 0.0
+
+
+def test_idle_users_are_forgotten() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(1, 60.0, clock)
+    for user in range(100):
+        limiter.try_acquire(user)
+    clock.now += 61
+    limiter.try_acquire(1000)
+    assert len(limiter._events) == 1

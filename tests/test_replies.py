@@ -1,0 +1,197 @@
+"""Reply texts and keyboards: pure functions, checked without Telegram."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from bot import replies
+from recognizer.types import Alternative, Recognition, Solution, SymbolRead
+
+
+def symbol(label: str, confidence: float, *alternatives: str) -> SymbolRead:
+    others = tuple(Alternative(other, 0.1) for other in alternatives)
+    return SymbolRead(label, label, (0, 0, 10, 10), confidence, others)
+
+
+class _TelegramHtml(HTMLParser):
+    """Fails on tags Telegram does not know and on unbalanced tags."""
+
+    allowed = frozenset({"b", "i", "u", "s", "code", "pre", "a", "tg-spoiler"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # see the raw text, entities not decoded
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        assert tag in self.allowed, tag
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open.pop() == tag
+
+    def handle_data(self, data: str) -> None:
+        assert "<" not in data and ">" not in data, data  # must have been escaped
+
+
+def assert_valid_html(text: str) -> None:
+    parser = _TelegramHtml()
+    parser.feed(text)
+    parser.close()
+    assert parser.open == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        ("12/4", "12 ÷ 4"),
+        ("2*x+3=11", "2 × x + 3 = 11"),
+        ("2x+3=11", "2x + 3 = 11"),
+        ("(1+2)^3", "(1 + 2)³"),
+        ("x^(-2)", "x⁻²"),
+        ("2^(1/2)", "2^(1 ÷ 2)"),
+        ("(3)/(4)+1", "3⁄4 + 1"),
+        ("(1+2)/(3-x)", "(1 + 2)/(3 − x)"),
+        ("((1)/(2))^2", "(1⁄2)²"),
+        ("-3-(-2)", "−3 − (−2)"),
+        ("3*-4", "3 × −4"),
+        ("1.5*x=3", "1.5 × x = 3"),
+        ("(1+2", "(1 + 2"),
+    ],
+)
+def test_render_expression(expression: str, shown: str) -> None:
+    assert replies.render_expression(expression) == shown
+
+
+def test_render_expression_leaves_non_canonical_text_alone_and_cuts_long_text() -> None:
+    assert replies.render_expression("2 apples") == "2 apples"
+    shown = replies.render_expression("1+" * 400 + "1")
+    assert len(shown) == replies.MAX_SHOWN_CHARS
+    assert shown.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("result", "shown"),
+    [
+        ("7/2", "7/2"),
+        ("-3", "−3"),
+        ("x = -1, x = 3", "x = −1, x = 3"),
+        ("sqrt(2)/2", "√2/2"),
+        ("x = 1 + sqrt(5)", "x = 1 + √5"),
+        ("x = 2**(1/3)", "x = 2^(1/3)"),
+        ("3*x**2", "3·x²"),
+    ],
+)
+def test_render_result(result: str, shown: str) -> None:
+    assert replies.render_result(result) == shown
+
+
+@pytest.mark.parametrize(
+    ("solution", "answer"),
+    [
+        (Solution("2+3", "5"), "= <b>5</b>"),
+        (Solution("7/2", "7/2", "3.5"), "= <b>7/2</b> ≈ 3.5"),
+        (Solution("2x=8", "x = 4"), "<b>x = 4</b>"),
+        (Solution("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414, x ≈ 1.414"),
+         "<b>x = −√2, x = √2</b>\nx ≈ −1.414, x ≈ 1.414"),
+        (Solution("2+2=4", "true"), "<b>✅ true</b>"),
+        (Solution("2+2=5", "false"), "<b>❌ false</b>"),
+        (Solution("1/0", None, error="division by zero"), "⚠️ Division by zero"),
+        (Solution(None, None, error="use < & >"), "⚠️ Use &lt; &amp; &gt;"),
+    ],
+)
+def test_format_answer(solution: Solution, answer: str) -> None:
+    assert replies.format_answer(solution) == answer
+    assert_valid_html(answer)
+
+
+def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
+    recognition = Recognition(
+        "17*1", "17", symbols=(symbol("1", 0.4, "7"), symbol("7", 0.99), symbol("*", 0.5, "+"),
+                               symbol("1", 0.3, "7")),
+    )
+    text = replies.format_recognition(recognition)
+    assert text.startswith("📷 I read: <b>17 × 1</b>")
+    assert "I'm not sure about: 1 (or 7), × (or +)\n" in text
+    assert "= <b>17</b>" in text
+    assert "Correct it" in text
+    assert_valid_html(text)
+
+
+def test_confident_recognition_has_no_warning() -> None:
+    recognition = Recognition("2+2", "4", symbols=(symbol("2", 0.9), symbol("+", 0.95)))
+    text = replies.format_recognition(recognition)
+    assert text == "📷 I read: <b>2 + 2</b>\n= <b>4</b>"
+
+
+def test_recognition_without_expression_gives_the_error_and_photo_tips() -> None:
+    text = replies.format_recognition(Recognition(None, None, error="no expression found"))
+    assert text == f"⚠️ No expression found\n\n{replies.PHOTO_TIPS}"
+
+
+def test_recognition_that_cannot_be_solved_shows_what_was_read() -> None:
+    recognition = Recognition("5/0", None, error="division by zero", symbols=(symbol("5", 0.9),))
+    text = replies.format_recognition(recognition)
+    assert "I read: <b>5 ÷ 0</b>" in text
+    assert "⚠️ Division by zero" in text
+    assert "Correct it" in text
+
+
+def test_format_typed() -> None:
+    assert replies.format_typed(Solution("12/4", "3")) == "🧮 <b>12 ÷ 4</b>\n= <b>3</b>"
+    unreadable = replies.format_typed(Solution(None, None, error="I can only read digits"))
+    assert unreadable.startswith("⚠️ I can only read digits\nType it like")
+    assert_valid_html(unreadable)
+
+
+def test_user_text_is_escaped() -> None:
+    text = replies.format_typed(Solution("<b>", None, error="bad <tag>"))
+    assert "&lt;b&gt;" in text
+    assert "Bad &lt;tag&gt;" in text
+    assert_valid_html(text)
+
+
+def test_correction_data_fits_telegram_limit_and_round_trips() -> None:
+    data = replies.correction_data("2x+3=11")
+    assert data == "fix:2x+3=11"
+    assert replies.expression_from_correction_data(data) == "2x+3=11"
+    long = "1+" * 40 + "1"
+    assert replies.correction_data(long) == replies.CORRECT_PREFIX
+    assert replies.expression_from_correction_data(replies.CORRECT_PREFIX) is None
+    fitting = "1" * (replies.CALLBACK_DATA_BYTES - len("fix:"))
+    assert len(replies.correction_data(fitting).encode()) == replies.CALLBACK_DATA_BYTES
+
+
+def test_answer_keyboard_offers_what_makes_sense() -> None:
+    both = replies.answer_keyboard("1+2", can_show=True)
+    assert [b.callback_data for b in both.inline_keyboard[0]] == ["fix:1+2", "show"]
+    no_symbols = replies.answer_keyboard("1+2", can_show=False)
+    assert [b.callback_data for b in no_symbols.inline_keyboard[0]] == ["fix:1+2"]
+    assert replies.answer_keyboard(None, can_show=False) is None
+
+
+def test_without_show_button_keeps_the_rest() -> None:
+    keyboard = replies.answer_keyboard("1+2", can_show=True)
+    remaining = replies.without_show_button(keyboard)
+    assert [b.callback_data for b in remaining.inline_keyboard[0]] == ["fix:1+2"]
+    only_show = replies.InlineKeyboardMarkup([[keyboard.inline_keyboard[0][1]]])
+    assert replies.without_show_button(only_show) is None
+    assert replies.without_show_button(None) is None
+
+
+def test_rate_limit_note_rounds_the_wait_up() -> None:
+    assert replies.format_rate_limited(12.2).endswith("Try again in 13 s.")
+    assert replies.format_rate_limited(0.01).endswith("Try again in 1 s.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [replies.HELP_TEXT, replies.START_TEXT, replies.NOT_MATH_HINT, replies.UNSUPPORTED_MESSAGE,
+     replies.UNSUPPORTED_DOCUMENT, replies.FILE_TOO_BIG, replies.TOO_MANY_PIXELS,
+     replies.GENERIC_APOLOGY, replies.format_correction_prompt("2x+3=11"),
+     replies.format_correction_prompt(None)],
+)
+def test_fixed_texts_are_valid_telegram_html(text: str) -> None:
+    assert_valid_html(text)
+    assert len(text) < 4096
