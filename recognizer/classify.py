@@ -7,6 +7,7 @@ model files are read once per process.
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import cache
 from pathlib import Path
@@ -76,11 +77,17 @@ class SymbolClassifier:
     def __init__(self, models_dir: Path = MODELS_DIR) -> None:
         self.symbols = _Model(models_dir / "symbols.tflite")
         self.digits = _Model(models_dir / "digits.tflite")
+        # The card names the model's classes; map them onto ours by name.
+        card = json.loads((models_dir / "symbols.json").read_text())
+        self._columns = [SYMBOLS.index(name) for name in card["classes"]]
+        if card["classes"][: len(DIGITS)] != list(DIGITS):
+            raise ValueError("the symbol model must list the digits first")
 
     def classify(self, images: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(images), len(SYMBOLS)), np.float32)
         if len(images) == 0:
-            return np.zeros((0, len(SYMBOLS)), np.float32)
-        probs = self.symbols.predict(images)
+            return probs
+        probs[:, self._columns] = self.symbols.predict(images)
         is_digit = probs[:, : len(DIGITS)].sum(axis=1)
         digit_rows = np.flatnonzero(is_digit > 0.02)  # the digit model only where it matters
         if digit_rows.size:

@@ -5,9 +5,10 @@ from __future__ import annotations
 DIGITS = tuple("0123456789")
 # The operator model knows every class; the digit model refines the digits.
 # "cross" is × or the letter x and "dot" is · or a decimal point: context decides.
+# "equals" catches an `=` whose bars touch; separate bars are joined by segmentation.
 SYMBOLS = (*DIGITS, "plus", "minus", "cross", "dot", "asterisk", "obelus", "slash",
-           "lparen", "rparen")
+           "lparen", "rparen", "equals")
 
 # How each class is shown to a user.
 GLYPH = {**{d: d for d in DIGITS}, "plus": "+", "minus": "−", "cross": "×", "dot": "·",
-         "asterisk": "*", "obelus": "÷", "slash": "/", "lparen": "(", "rparen": ")"}
+         "asterisk": "*", "obelus": "÷", "slash": "/", "lparen": "(", "rparen": ")", "equals": "="}

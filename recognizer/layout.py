@@ -17,7 +17,7 @@ from recognizer.segment import Segment
 
 # What each class can stand for in the canonical alphabet (besides the cases decided here).
 _TOKENS = {**{d: d for d in DIGITS}, "plus": "+", "minus": "-", "asterisk": "*",
-           "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")"}
+           "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")", "equals": "="}
 TOP_K = 3
 
 
@@ -32,9 +32,11 @@ class Slot:
 
 
 def arrange(segments: Sequence[Segment], probs: np.ndarray) -> list[Slot]:
-    has_equals = any(s.forced == "=" for s in segments)
     items = sorted(range(len(segments)), key=lambda i: segments[i].box[0] + segments[i].box[2] / 2)
-    return _Layout(segments, probs, has_equals).line(items, "base")
+    layout = _Layout(segments, probs)
+    # An equation has something right of its `=`; a trailing `=` just asks for the value.
+    layout.is_equation = any(layout.top(i) in ("=", "equals") for i in items[:-1])
+    return layout.line(items, "base")
 
 
 def _structural(token: str, role: str) -> Slot:
@@ -42,10 +44,10 @@ def _structural(token: str, role: str) -> Slot:
 
 
 class _Layout:
-    def __init__(self, segments: Sequence[Segment], probs: np.ndarray, has_equals: bool) -> None:
+    def __init__(self, segments: Sequence[Segment], probs: np.ndarray) -> None:
         self.segments = segments
         self.probs = probs
-        self.has_equals = has_equals
+        self.is_equation = False
 
     def top(self, i: int) -> str:
         forced = self.segments[i].forced
@@ -118,7 +120,8 @@ class _Layout:
                         self._raised(items[k + 1], base):
                     k += 1
                     group.append(items[k])
-                inner = [self._symbol(i, "exponent") for i in group]
+                inner = [self._symbol(i, "exponent", self._between_numbers(items, k))
+                         for i in group]
                 slots.append(_structural("^", "exponent"))
                 if len(inner) == 1:
                     slots += inner
@@ -126,7 +129,7 @@ class _Layout:
                     slots += [_structural("(", "exponent"), *inner, _structural(")", "exponent")]
                 base = None
             else:
-                slots.append(self._symbol(item, role))
+                slots.append(self._symbol(item, role, self._between_numbers(items, k)))
                 base = item if self.top(item) in (*DIGITS, "rparen", "cross") else None
             k += 1
         return slots
@@ -138,7 +141,15 @@ class _Layout:
             return False
         return h < 0.85 * bh and y + h / 2 < by + 0.3 * bh and y + h < by + 0.75 * bh
 
-    def _symbol(self, i: int, role: str) -> Slot:
+    def _between_numbers(self, items: list[int | list[Slot]], k: int) -> bool:
+        """Is items[k] between two operands, as × stands in `3×4` (and x does not in `2x+1`)?"""
+        before = items[k - 1] if k > 0 else None
+        after = items[k + 1] if k + 1 < len(items) else None
+        return (isinstance(before, list) or (before is not None and self.top(before) in (
+            *DIGITS, "rparen"))) and (isinstance(after, list) or (after is not None and self.top(
+                after) in (*DIGITS, "lparen")))
+
+    def _symbol(self, i: int, role: str, between_numbers: bool = False) -> Slot:
         forced = self.segments[i].forced
         if forced:
             return Slot(((forced if forced == "=" else "/", 1.0),), i, role, forced)
@@ -146,14 +157,14 @@ class _Layout:
         scores: dict[str, float] = {}
         for c in ranked:
             name, p = SYMBOLS[int(c)], float(self.probs[i][c])
-            for token, share in self._meanings(name, i):
+            for token, share in self._meanings(name, i, between_numbers):
                 scores[token] = scores.get(token, 0.0) + p * share
         ordered = sorted(scores.items(), key=lambda kv: -kv[1])
         return Slot(tuple(ordered), i, role, self.top(i))
 
-    def _meanings(self, name: str, i: int) -> list[tuple[str, float]]:
+    def _meanings(self, name: str, i: int, between_numbers: bool) -> list[tuple[str, float]]:
         if name == "cross":  # × between numbers, or the variable x in an equation
-            times = 0.35 if self.has_equals else 0.9
+            times = 0.35 if self.is_equation and not between_numbers else 0.9
             return [("*", times), ("x", 1 - times)]
         if name == "dot":  # on the baseline: decimal point; raised: multiplication
             return [(".", 1.0)] if self._on_baseline(i) else [("*", 1.0)]

@@ -12,6 +12,7 @@ import numpy as np
 SIZE = 28
 BOX = 20
 INK_LEVEL = 64  # pixels at least this bright count as ink when cropping
+STROKE = 2.0  # stroke width, in pixels of the 20-pixel box, below which strokes are thickened
 
 
 def normalize_symbol(ink: np.ndarray) -> np.ndarray:
@@ -30,6 +31,7 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     x, y, w, h = cv2.boundingRect(points)
     crop = ink[y : y + h, x : x + w]
     scale = BOX / max(h, w)
+    crop = _thicken(crop, STROKE / scale)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     # INTER_AREA anti-aliases when shrinking; INTER_LINEAR keeps thin strokes visible when growing.
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -43,3 +45,21 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     left = min(max(round(SIZE / 2 - cx), 0), SIZE - new_w)
     out[top : top + new_h, left : left + new_w] = glyph
     return out
+
+
+def _thicken(crop: np.ndarray, target: float) -> np.ndarray:
+    """Widen hairline strokes (pen-tablet renders, fine pencil) towards MNIST's stroke width.
+
+    The stroke width is estimated as twice the mean distance from ink to background along the
+    stroke's middle; thicker strokes are left as they are.
+    """
+    binary = cv2.copyMakeBorder((crop >= INK_LEVEL).view(np.uint8), 1, 1, 1, 1,
+                                cv2.BORDER_CONSTANT, value=0)
+    distance = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    _, deepest, _, _ = cv2.minMaxLoc(distance)
+    width = 2 * cv2.mean(distance, (distance >= 0.5 * deepest).view(np.uint8))[0]
+    grow = round(target - width)
+    if grow < 1:
+        return crop
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow + 1, grow + 1))
+    return cv2.dilate(crop, kernel)

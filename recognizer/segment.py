@@ -6,6 +6,7 @@ wide photo and a 300 px digit in a close-up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -32,7 +33,7 @@ class _Part:
     y: int
     w: int
     h: int
-    area: int
+    area: int  # outline length in pixels: how much stroke there is, whatever its thickness
     forced: str | None = None
 
     @property
@@ -67,28 +68,42 @@ def segment(ink: np.ndarray) -> list[Segment]:
     """Symbols of the main expression, left to right (fractions' parts by x as well)."""
     if cv2.countNonZero(ink) > MAX_INK_SHARE * ink.size:
         raise ExpressionError(NOISY)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if count - 1 > MAX_COMPONENTS:
+    # Outer contours are the connected components; tracing them is many times faster than
+    # labelling every pixel, and a symbol's own pixels are its filled outline AND the ink.
+    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if len(contours) > MAX_COMPONENTS:
         raise ExpressionError(NOISY)
-    parts = [_Part([i], *map(int, stats[i, :4]), int(stats[i, 4])) for i in range(1, count)]
+    parts = [_Part([i], *cv2.boundingRect(c), len(c)) for i, c in enumerate(contours)]
     if not parts:
         return []
     height = text_height(parts)
-    parts = [p for p in parts if max(p.w, p.h) >= max(3, 0.07 * height) and p.area >= 4]
+    parts = [p for p in parts if not _is_speck(p, height)]
     parts = _main_cluster(parts, height)
     parts = _merge_equals_and_obelus(parts, height)
     parts = _merge_broken(parts, height)
     parts.sort(key=lambda p: p.cx)
-    return [_to_segment(p, labels) for p in parts]
+    return [_to_segment(p, ink, contours) for p in parts]
 
 
 def text_height(parts: list[_Part]) -> float:
-    """Typical digit height, from the bigger components (not bars)."""
-    areas = [p.area for p in parts if not p.is_bar()] or [p.area for p in parts]
-    big = 0.4 * float(np.percentile(areas, 90))
-    tall = [p.h for p in parts if p.area >= big and not p.is_bar()]
-    # The upper quartile: operators are shorter than digits, and broken pieces shorter still.
-    return float(np.percentile(tall, 75)) if tall else float(max(p.h for p in parts))
+    """Typical symbol height: the stroke-weighted median height of the components that are not bars.
+
+    Weighting by stroke length keeps specks, grid leftovers and broken pieces from pulling it down.
+    """
+    candidates = [p for p in parts if not p.is_bar()] or parts
+    heights = np.array([p.h for p in candidates], float)
+    weights = np.array([p.area for p in candidates], float)
+    order = np.argsort(heights)
+    cumulative = np.cumsum(weights[order])
+    return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _is_speck(part: _Part, height: float) -> bool:
+    """Dust, or a short thin dash left over from ruled or squared paper."""
+    longest, shortest = max(part.w, part.h), min(part.w, part.h)
+    if longest < max(3, 0.07 * height) or part.area < 4:
+        return True
+    return longest < 0.3 * height and 3 * shortest < longest
 
 
 def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
@@ -109,11 +124,11 @@ def _main_cluster(parts: list[_Part], height: float) -> list[_Part]:
 
     order = sorted(range(n), key=lambda i: parts[i].x)
     for k, i in enumerate(order):  # sweep by x so only neighbours in reach are compared
-        reach = parts[i].right + 2.5 * height
+        reach = parts[i].right + 4 * height
         for j in order[k + 1 :]:
             if parts[j].x > reach:
                 break
-            if _near(parts[i], parts[j], 2.5 * height, 0.9 * height):
+            if _near(parts[i], parts[j], 4 * height, 0.9 * height):
                 root[find(i)] = find(j)
     weight: dict[int, float] = {}
     for i, p in enumerate(parts):
@@ -124,7 +139,8 @@ def _main_cluster(parts: list[_Part], height: float) -> list[_Part]:
 
 def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
     """Two stacked bars make `=`; a bar with a dot above and below makes `÷`."""
-    bars = sorted((p for p in parts if p.is_bar() and p.w < 2.5 * height), key=lambda p: p.y)
+    bars = sorted((p for p in parts if p.w >= 1.5 * p.h and p.h < 0.5 * height
+                   and p.w < 2.5 * height), key=lambda p: p.y)
     used: set[int] = set()
     for i, top in enumerate(bars):
         for bottom in bars[i + 1 :]:
@@ -133,7 +149,7 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
             overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
             gap = bottom.y - top.bottom
             if overlap >= 0.5 * min(top.w, bottom.w) and 0 <= gap <= max(top.w, bottom.w) * 0.8 \
-                    and max(top.w, bottom.w) <= 2.2 * min(top.w, bottom.w) and \
+                    and max(top.w, bottom.w) <= 3.5 * min(top.w, bottom.w) and \
                     not _between(parts, top, bottom):
                 top.absorb(bottom, forced="=")
                 used.add(id(bottom))
@@ -182,19 +198,27 @@ def _merge_broken(parts: list[_Part], height: float) -> list[_Part]:
 def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
     if a.forced or b.forced:
         return False
-    overlap = min(a.right, b.right) - max(a.x, b.x)
-    if overlap < 0.5 * min(a.w, b.w):
+    overlap_x = min(a.right, b.right) - max(a.x, b.x)
+    overlap_y = min(a.bottom, b.bottom) - max(a.y, b.y)
+    if overlap_x < 0.5 * min(a.w, b.w):
         return False
-    gap = max(a.y, b.y) - min(a.bottom, b.bottom)  # negative when they overlap vertically
-    union_h = max(a.bottom, b.bottom) - min(a.y, b.y)
     wide, narrow = (a, b) if a.w >= b.w else (b, a)
     # A bar much wider than the other part is a fraction bar (or minus) above/below it.
     if wide.is_bar() and wide.w > 1.6 * narrow.w:
         return False
-    return gap < 0.25 * height and union_h <= 1.35 * height
+    union_w = max(a.right, b.right) - min(a.x, b.x)
+    union_h = max(a.bottom, b.bottom) - min(a.y, b.y)
+    if union_h > 1.35 * height or union_w > 1.3 * height:
+        return False
+    if overlap_y <= 0:  # one above the other: a `5`'s flag, a broken stroke
+        return -overlap_y < 0.25 * height
+    # Side by side pieces are neighbours (`2×3` written tightly) unless one sits inside the other.
+    return overlap_x * overlap_y >= 0.6 * min(a.w * a.h, b.w * b.h)
 
 
-def _to_segment(part: _Part, labels: np.ndarray) -> Segment:
-    window = labels[part.y : part.bottom, part.x : part.right]
-    ink = np.isin(window, part.ids).astype(np.uint8) * 255
-    return Segment((part.x, part.y, part.w, part.h), ink, part.forced)
+def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) -> Segment:
+    outline = np.zeros((part.h, part.w), np.uint8)
+    cv2.drawContours(outline, [contours[i] for i in part.ids], -1, 255, cv2.FILLED,
+                     offset=(-part.x, -part.y))
+    own = cv2.bitwise_and(ink[part.y : part.bottom, part.x : part.right], outline)
+    return Segment((part.x, part.y, part.w, part.h), own, part.forced)

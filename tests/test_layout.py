@@ -56,11 +56,16 @@ def test_dot_on_baseline_is_decimal_point_and_raised_dot_is_times():
     assert best_tokens(mid, ["1", "dot", "5"]) == "1*5"
 
 
-def test_cross_leans_to_variable_in_an_equation():
+def test_cross_leans_to_variable_in_an_equation_unless_between_numbers():
     plain = [seg(100, 100, 30, 60), seg(140, 115, 30, 30), seg(180, 100, 30, 60)]
     equation = [*plain, seg(220, 115, 30, 30, forced="="), seg(260, 100, 30, 60)]
+    variable = [seg(100, 100, 30, 60), seg(140, 115, 30, 30), seg(180, 115, 30, 30),
+                seg(220, 100, 30, 60), seg(260, 115, 30, 30, forced="="), seg(300, 100, 30, 60)]
+    trailing = [*plain, seg(220, 115, 30, 30, forced="=")]
     assert best_tokens(plain, ["2", "cross", "3"]) == "2*3"
-    assert best_tokens(equation, ["2", "cross", "3", "minus", "6"]) == "2x3=6"
+    assert best_tokens(equation, ["2", "cross", "3", "minus", "6"]) == "2*3=6"
+    assert best_tokens(variable, ["2", "cross", "plus", "3", "minus", "9"]) == "2x+3=9"
+    assert best_tokens(trailing, ["2", "cross", "3", "plus"]) == "2*3="
 
 
 def test_forced_symbols_keep_their_meaning():

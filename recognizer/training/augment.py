@@ -45,6 +45,8 @@ def _affine(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     angle = rng.normal(0, 6)
     shear = rng.normal(0, 0.12)
     sx, sy = np.exp(rng.normal(0, 0.08, 2))
+    if rng.random() < 0.2:  # writers draw the same symbol much wider or narrower
+        sx *= np.exp(rng.uniform(-0.5, 0.6))
     rotation = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     matrix = rotation @ np.array([[sx, shear, 0], [0, sy, 0], [0, 0, 1]], np.float64)
     matrix[:, 2] += np.array([w / 2, h / 2]) - matrix[:, :2] @ np.array([w / 2, h / 2])

@@ -48,6 +48,13 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
         return [[(0.0, 0.5 + j(0.05)), (1.0, 0.5 + j(0.05))],
                 ("dot", 0.5 + j(), 0.5 - gap, 0.1), ("dot", 0.5 + j(), 0.5 + gap, 0.1)], \
             rng.uniform(0.5, 0.8)
+    if name == "equals":
+        top = [(0.0 + j(), 0.0 + j(0.1)), (1.0 + j(), 0.0 + j(0.1))]
+        bottom = [(0.0 + j(), 1.0 + j(0.1)), (1.0 + j(), 1.0 + j(0.1))]
+        gap = rng.uniform(0.2, 0.45)  # bar spacing as a fraction of a digit's height
+        if rng.random() < 0.3:  # written in one stroke: a faint diagonal joins the bars (Z)
+            return [top + bottom], gap
+        return [top, bottom], gap
     if name == "slash":
         return [[(0.75 + j(0.2), 0.0), (0.25 + j(0.2), 1.0)]], rng.uniform(0.9, 1.2)
     if name == "lparen":
@@ -60,7 +67,7 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
 
 
 OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
-                   "rparen")
+                   "rparen", "equals")
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
 
 
@@ -70,9 +77,11 @@ def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator)
         return _draw_digit(name, height, thickness, rng)
     strokes, rel_height = _strokes(name, rng)
     h = max(2.0, height * rel_height)
-    w = h * {"minus": 0.0, "dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3}.get(name, 1.0)
+    w = h * {"dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3}.get(name, 1.0)
     if name == "minus":
         w, h = height * rng.uniform(0.5, 0.9), max(1.0, thickness / 2)
+    if name == "equals":
+        w = height * rng.uniform(0.5, 0.9)
     if name == "dot":
         h = w = max(thickness * 1.6, height * rng.uniform(0.08, 0.16))
     pad = thickness + 2

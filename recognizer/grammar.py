@@ -1,0 +1,404 @@
+"""Canonical tokens -> expression tree, typed text -> tokens, and decoding of classifier guesses.
+
+Canonical tokens are single characters from ``0123456789.+-*/()=x^``. Grammar, loosest first::
+
+    equation := sum ['=' [sum]]          # "2+2=" (nothing after '=') means "evaluate 2+2"
+    sum      := term (('+' | '-') term)*
+    term     := unary (('*' | '/') unary | power)*   # a bare power after a term is implicit '*'
+    unary    := ('+' | '-')* power                   # so -2^2 = -(2^2) = -4
+    power    := primary ['^' unary]                  # right-associative: 2^3^2 = 2^9
+    primary  := number | 'x' | '(' sum ')'
+    number   := digits ['.' digits] | '.' digits     # "0.5" and ".5" are 1/2; "5." is an error
+
+Implicit multiplication has the same precedence as '*' and '/', so ``1/2x`` is ``(1/2)*x``.
+Limits: at most 200 items (a whole number counts as one item), 1000 digits per number and
+100 levels of nesting (parentheses and exponents), checked before recursing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from recognizer.types import ExpressionError
+
+MAX_ITEMS = 200
+MAX_DIGITS = 1000
+MAX_DEPTH = 100
+BEAM_WIDTH = 32
+
+DIGITS = "0123456789"
+# How an operator is shown to the user in error messages.
+_SHOWN = {"*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "=": "=", ")": ")"}
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str = "x"
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str  # one of + - * / ^
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Equation:
+    left: Node
+    right: Node
+
+
+Node = Number | Variable | Negate | BinaryOp | Equation
+
+
+def canonical(tokens: Sequence[str]) -> str:
+    return "".join(tokens)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A lexed item: an operator character, 'x', or a whole number."""
+
+    kind: str  # "number", "x", or the operator / parenthesis character
+    value: Fraction | None = None
+
+
+def _lex(text: str) -> list[_Item]:
+    items: list[_Item] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in DIGITS or char == ".":
+            end = i
+            while end < len(text) and text[end] in DIGITS:
+                end += 1
+            if end < len(text) and text[end] == ".":
+                end += 1
+                if end == len(text) or text[end] not in DIGITS:
+                    raise ExpressionError("a decimal point must be followed by a digit")
+                while end < len(text) and text[end] in DIGITS:
+                    end += 1
+                if end < len(text) and text[end] == ".":
+                    raise ExpressionError("a number has two decimal points")
+            if end - i - text.count(".", i, end) > MAX_DIGITS:
+                raise ExpressionError(f"a number is longer than {MAX_DIGITS} digits")
+            items.append(_Item("number", Fraction(text[i:end])))
+            i = end
+        elif char in "x+-*/^()=":
+            items.append(_Item(char))
+            i += 1
+        else:
+            raise ExpressionError(f"I can't read the symbol {char!r}")
+        if len(items) > MAX_ITEMS:
+            raise ExpressionError(f"the expression is too long (more than {MAX_ITEMS} symbols)")
+    return items
+
+
+class _Parser:
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        self.pos = 0
+        self.depth = 0
+
+    def peek(self) -> str | None:
+        return self.items[self.pos].kind if self.pos < len(self.items) else None
+
+    def take(self) -> _Item:
+        item = self.items[self.pos]
+        self.pos += 1
+        return item
+
+    def nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("the expression is nested too deeply")
+
+    def equation(self) -> Node:
+        left = self.sum()
+        if self.peek() == "=":
+            self.take()
+            if self.peek() is None:
+                return left
+            right = self.sum()
+            left = Equation(left, right)
+        kind = self.peek()
+        if kind == "=":
+            raise ExpressionError("there can be only one '=' sign")
+        if kind == ")":
+            raise ExpressionError("unbalanced parentheses")
+        return left
+
+    def sum(self) -> Node:
+        node = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take().kind
+            node = BinaryOp(op, node, self.term())
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while True:
+            kind = self.peek()
+            if kind in ("*", "/"):
+                self.take()
+                node = BinaryOp(kind, node, self.unary())
+            elif kind in ("number", "x", "("):
+                node = BinaryOp("*", node, self.power())
+            else:
+                return node
+
+    def unary(self) -> Node:
+        negative = False
+        while self.peek() in ("+", "-"):
+            negative ^= self.take().kind == "-"
+        node = self.power()
+        return Negate(node) if negative else node
+
+    def power(self) -> Node:
+        base = self.primary()
+        if self.peek() != "^":
+            return base
+        self.take()
+        self.nest()
+        exponent = self.unary()
+        self.depth -= 1
+        return BinaryOp("^", base, exponent)
+
+    def primary(self) -> Node:
+        kind = self.peek()
+        if kind is None:
+            if not self.items:
+                raise ExpressionError("there is nothing to solve")
+            if self.items[-1].kind == "(":
+                raise ExpressionError("unbalanced parentheses")
+            raise ExpressionError("the expression ends with an operator")
+        previous = self.items[self.pos - 1].kind if self.pos else None
+        item = self.take()
+        if kind == "number":
+            assert item.value is not None
+            return Number(item.value)
+        if kind == "x":
+            return Variable()
+        if kind == "(":
+            self.nest()
+            inner = self.sum()
+            if self.peek() != ")":
+                raise ExpressionError("unbalanced parentheses")
+            self.take()
+            self.depth -= 1
+            return inner
+        shown = _SHOWN[kind]
+        if kind == ")":
+            if previous == "(":
+                raise ExpressionError("there is nothing inside the parentheses ()")
+            if previous is None:
+                raise ExpressionError("unbalanced parentheses")
+            raise ExpressionError("a number is missing before ')'")
+        if kind == "=" and previous in (None, "("):
+            raise ExpressionError("one side of the '=' is empty")
+        if previous is None:
+            raise ExpressionError(f"the expression can't start with {shown}")
+        if previous == "(":
+            raise ExpressionError(f"a number is missing after '(' and before {shown}")
+        raise ExpressionError(f"two operators in a row: {_SHOWN[previous]} {shown}")
+
+
+def parse(tokens: Sequence[str]) -> Node:
+    """Build the expression tree, or raise ExpressionError with a sentence a user can read."""
+    parser = _Parser(_lex(canonical(tokens)))
+    return parser.equation()
+
+
+# ---------------------------------------------------------------- typed text
+
+_TYPED = {
+    **{digit: digit for digit in DIGITS},
+    ".": ".", ",": ".",  # a comma is a decimal point, as in much of Europe
+    "+": "+", "-": "-", "−": "-", "–": "-", "—": "-",
+    "*": "*", "×": "*", "·": "*", "⋅": "*", "∙": "*",
+    "/": "/", "÷": "/", ":": "/", "∕": "/",
+    "^": "^", "=": "=",
+    "(": "(", "[": "(", "{": "(", ")": ")", "]": ")", "}": ")",
+    "x": "x", "X": "x", "х": "x", "Х": "x",  # the last two are Cyrillic, common on phones
+}  # fmt: skip
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
+_NUMBER_CHARS = DIGITS + "."
+_UNREADABLE = "I can only read digits, + − × ÷ ^ ( ) = and x"
+
+
+def tokenize(text: str) -> list[str]:
+    """Typed text -> canonical tokens.
+
+    ``**`` is a power, a run of superscripts is one exponent (``3²`` -> ``3^2``, ``2⁻¹`` ->
+    ``2^-1``), a comma is a decimal point, ``[ ]`` and ``{ }`` are parentheses. A letter x is
+    always the variable, so ``2x3`` is ``2*x*3``. Two numbers separated only by spaces are an
+    error rather than being glued together.
+    """
+    tokens: list[str] = []
+    spaced = in_superscript = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            spaced = bool(tokens)
+            in_superscript = False
+            i += 1
+            continue
+        if char in _SUPERSCRIPTS:
+            if not in_superscript:
+                tokens.append("^")
+            tokens.append(_SUPERSCRIPTS[char])
+        elif text.startswith("**", i):
+            tokens.append("^")
+            i += 1
+        elif char in _TYPED:
+            token = _TYPED[char]
+            if spaced and token in _NUMBER_CHARS and tokens[-1] in _NUMBER_CHARS:
+                raise ExpressionError("two numbers are separated only by a space")
+            tokens.append(token)
+        else:
+            raise ExpressionError(_UNREADABLE)
+        in_superscript = char in _SUPERSCRIPTS
+        spaced = False
+        i += 1
+    return tokens
+
+
+# ---------------------------------------------------------------- decoding
+
+# Prefix states: what the next token may be. "operand" expects the start of an operand
+# (signs allowed), "equals" is "operand" right after '=' (and may end the input), "dot" needs
+# a digit, "integer"/"fraction" are inside a number, "closed" follows ')' or 'x'.
+_OPERAND, _EQUALS, _DOT, _INTEGER, _FRACTION, _CLOSED = range(6)
+_ACCEPTING = (_EQUALS, _INTEGER, _FRACTION, _CLOSED)
+
+
+@dataclass(frozen=True)
+class _Prefix:
+    kind: int
+    depth: int  # open parentheses
+    seen_equals: bool
+    digits: int = 0  # digits so far in the current number
+
+
+def _advance(state: _Prefix, token: str) -> _Prefix | None:
+    """The state after ``token``, or None when no valid expression starts with this prefix."""
+    kind, depth, seen = state.kind, state.depth, state.seen_equals
+    in_number = kind in (_DOT, _INTEGER, _FRACTION)
+    if token in DIGITS:
+        digits = state.digits + 1 if in_number else 1
+        if digits > MAX_DIGITS:
+            return None
+        next_kind = _FRACTION if kind in (_DOT, _FRACTION) else _INTEGER
+        return _Prefix(next_kind, depth, seen, digits)
+    if kind == _DOT:
+        return None  # a decimal point must be followed by a digit
+    if token == ".":
+        digits = state.digits if in_number else 0
+        return None if kind == _FRACTION else _Prefix(_DOT, depth, seen, digits)
+    if token == "x":
+        return _Prefix(_CLOSED, depth, seen)
+    if token == "(":
+        return _Prefix(_OPERAND, depth + 1, seen) if depth < MAX_DEPTH else None
+    if token in "+-":
+        return _Prefix(_OPERAND, depth, seen)
+    if kind in (_OPERAND, _EQUALS):
+        return None  # only operands and signs may follow an operator, '(' or '='
+    if token in "*/^":
+        return _Prefix(_OPERAND, depth, seen)
+    if token == ")":
+        return _Prefix(_CLOSED, depth - 1, seen) if depth > 0 else None
+    if token == "=" and not seen and depth == 0:
+        return _Prefix(_EQUALS, depth, True)
+    return None
+
+
+def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
+    """The most probable token sequence (product of probabilities) that parses.
+
+    A beam search over prefix states keeps the best path per state and at most BEAM_WIDTH
+    states, so the cost is linear in the number of positions. States are ranked by their score
+    plus the best score with which the rest can close the open parentheses, so paths that open
+    many parentheses early do not crowd out those that can finish. Complete candidates are then
+    parsed best first, which also applies the limit the prefix states do not track (the number
+    of items).
+    """
+    logs = [[(token, math.log(max(p, 1e-12))) for token, p in options] for options in candidates]
+    if not all(logs):
+        raise ValueError("every position needs at least one alternative")
+    closing = _closing_scores(logs)
+    # A path is a linked list (token, previous path) so extending it copies nothing.
+    beam: dict[_Prefix, tuple[float, tuple | None]] = {_Prefix(_OPERAND, 0, False): (0.0, None)}
+    for position, alternatives in enumerate(logs):
+        grown: dict[_Prefix, tuple[float, tuple | None]] = {}
+        for state, (score, path) in beam.items():
+            for token, log_probability in alternatives:
+                following = _advance(state, token)
+                if following is None or following.depth >= len(closing[0]):
+                    continue
+                total = score + log_probability
+                if following not in grown or total > grown[following][0]:
+                    grown[following] = (total, (token, path))
+
+        after = closing[position + 1]
+        ranked = sorted(grown.items(), key=lambda item: item[1][0] + after[item[0].depth])
+        beam = {
+            state: entry for state, entry in ranked[-BEAM_WIDTH:] if after[state.depth] > -math.inf
+        }
+        if not beam:
+            break
+    complete = [entry for state, entry in beam.items() if state.kind in _ACCEPTING]
+    for _, path in sorted(complete, key=lambda entry: entry[0], reverse=True):
+        tokens = _unroll(path)
+        try:
+            parse(tokens)
+        except ExpressionError:
+            continue
+        return tokens
+    top = [options[0][0] for options in candidates]
+    parse(top)  # raises the reason the most probable reading fails
+    return top
+
+
+def _closing_scores(logs: list[list[tuple[str, float]]]) -> list[list[float]]:
+    """closing[i][d]: best log-probability with which positions i.. bring d open parentheses to 0.
+
+    Only '(' and ')' count, so this is an optimistic estimate of the rest of the sequence.
+    Depths are bounded by the number of positions offering '(' (and MAX_DEPTH).
+    """
+    openings = sum(any(token == "(" for token, _ in options) for options in logs)
+    size = min(openings, MAX_DEPTH) + 1
+    closing = [[-math.inf] * size for _ in range(len(logs) + 1)]
+    closing[-1][0] = 0.0
+    for position in reversed(range(len(logs))):
+        here, after = closing[position], closing[position + 1]
+        for token, log_probability in logs[position]:
+            step = 1 if token == "(" else -1 if token == ")" else 0
+            for depth in range(max(0, -step), min(size, size - step)):
+                here[depth] = max(here[depth], log_probability + after[depth + step])
+    return closing
+
+
+def _unroll(path: tuple | None) -> list[str]:
+    tokens: list[str] = []
+    while path is not None:
+        token, path = path
+        tokens.append(token)
+    return tokens[::-1]

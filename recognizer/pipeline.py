@@ -1,0 +1,118 @@
+"""The whole recognizer: image bytes → symbols → expression → exact answer."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from recognizer.classify import default_classifier
+from recognizer.clean import clean
+from recognizer.decode import decode_image
+from recognizer.grammar import decode
+from recognizer.labels import GLYPH
+from recognizer.layout import Slot, arrange
+from recognizer.normalize import normalize_symbol
+from recognizer.segment import Segment, segment
+from recognizer.solve import solve_tokens
+from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
+
+MAX_SYMBOLS = 200
+
+
+def load_models() -> None:
+    """Load the classifier now (at start-up) rather than on the first photo."""
+    default_classifier().classify(np.zeros((1, 28, 28), np.uint8))
+
+
+def recognize(image_bytes: bytes) -> Recognition:
+    """Read and solve the handwritten expression in an image. Never raises for bad input."""
+    started = time.perf_counter()
+    symbols: tuple[SymbolRead, ...] = ()
+    try:
+        segments = read_segments(image_bytes)[1]
+        slots = classify_and_arrange(segments)
+        try:
+            tokens = decode([slot.candidates for slot in slots])
+        except RecognizerError:
+            symbols = _reads(segments, slots, [slot.candidates[0][0] for slot in slots])
+            raise
+        symbols = _reads(segments, slots, tokens)
+        solution = solve_tokens(tokens)
+    except RecognizerError as error:
+        return Recognition(expression=None, result=None, error=str(error), symbols=symbols,
+                           ms=_ms(started))
+    confidence = float(np.prod([s.confidence for s in symbols])) if symbols else 0.0
+    return Recognition(expression=solution.expression, result=solution.result,
+                       approximation=solution.approximation, error=solution.error,
+                       confidence=round(confidence, 4), symbols=symbols, ms=_ms(started))
+
+
+def read_segments(image_bytes: bytes) -> tuple[np.ndarray, list[Segment]]:
+    """Decode, clean and segment; returns the cleaned picture (for drawing) and the symbols."""
+    cleaned = clean(decode_image(image_bytes))
+    segments = segment(cleaned.ink)
+    if not segments:
+        raise RecognizerError("I couldn't find any handwriting in this picture.")
+    if len(segments) > MAX_SYMBOLS:
+        raise RecognizerError(f"That is more than {MAX_SYMBOLS} symbols; "
+                              "please send one expression at a time.")
+    return cleaned.image, segments
+
+
+def classify_and_arrange(segments: list[Segment]) -> list[Slot]:
+    images = np.stack([normalize_symbol(s.ink) for s in segments])
+    return arrange(segments, default_classifier().classify(images))
+
+
+def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> tuple[SymbolRead, ...]:
+    reads = []
+    for slot, token in zip(slots, tokens, strict=True):
+        if slot.symbol is None:
+            continue
+        probability = dict(slot.candidates).get(token, 0.0)
+        alternatives = tuple(Alternative(t, round(p, 4)) for t, p in slot.candidates if t != token)
+        reads.append(SymbolRead(label=token, glyph=_glyph(token, segments[slot.symbol], slot),
+                                box=segments[slot.symbol].box, confidence=round(probability, 4),
+                                alternatives=alternatives, role=slot.role))
+    return tuple(reads)
+
+
+def _glyph(token: str, segment: Segment, slot: Slot) -> str:
+    """How the symbol was drawn: `*` may have been ×, · or *; `/` may have been ÷ or /."""
+    if segment.forced:
+        return segment.forced
+    if token == "*":
+        return GLYPH[slot.shape] if slot.shape in ("cross", "dot", "asterisk") else "×"
+    if token == "/":
+        return "÷" if slot.shape == "obelus" else "/"
+    return "−" if token == "-" else token
+
+
+def annotate(image_bytes: bytes) -> bytes:
+    """PNG of the picture with each symbol's box and label, to show what was read."""
+    image, segments = read_segments(image_bytes)
+    slots = classify_and_arrange(segments)
+    try:
+        tokens = decode([slot.candidates for slot in slots])
+    except RecognizerError:
+        tokens = [slot.candidates[0][0] for slot in slots]
+    canvas = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    scale = max(canvas.shape[:2]) / 1000
+    for read in _reads(segments, slots, tokens):
+        x, y, w, h = read.box
+        colour = (40, 160, 40) if read.confidence >= 0.8 else (0, 140, 255)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, max(1, round(2 * scale)))
+        cv2.putText(canvas, read.label, (x, max(12, y - round(6 * scale))),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale + 0.3, colour,
+                    max(1, round(2 * scale)), cv2.LINE_AA)
+    ok, png = cv2.imencode(".png", canvas)
+    if not ok:
+        raise RecognizerError("I couldn't draw the annotated picture.")
+    return png.tobytes()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+

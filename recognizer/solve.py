@@ -1,0 +1,418 @@
+"""Expression tree -> exact answer with sympy, within limits on size and time.
+
+Sympy objects are built node by node from the tree (never from strings). Before a power is
+computed its size is estimated from logarithms, so towers such as 9^9^9^9 are refused at once;
+after every operation the exact numbers in the result are checked against MAX_RESULT_DIGITS and
+the powers of x against MAX_X_DEGREE. Time: a cooperative deadline (TIME_BUDGET_SECONDS) is
+checked between steps; a single sympy call cannot be interrupted, which is why the size limits
+come first and keep every single call small.
+
+Real numbers only: an odd root of a negative number is real (``(-8)^(1/3) = -2``), an even one
+is an error. Equations are solved when, after moving everything to one side and combining
+fractions, the numerator is a polynomial in x of degree at most MAX_EQUATION_DEGREE; values of x
+where any divisor is zero are excluded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from recognizer.grammar import (
+    BinaryOp,
+    Equation,
+    Negate,
+    Node,
+    Number,
+    Variable,
+    canonical,
+    parse,
+    tokenize,
+)
+from recognizer.types import ExpressionError, MathError, RecognizerError, Solution
+
+# Python refuses to print integers over 4300 digits, and a Telegram message holds 4096 chars.
+MAX_RESULT_DIGITS = 4000
+# sympy simplifies the n-th root of a number b by partly factoring b and powers of b up to
+# b^(n-1), then testing the cofactor for primality: ~0.1 s at 600 digits, seconds past 1000.
+MAX_ROOT_WORK_DIGITS = 600
+MAX_X_DEGREE = 64  # while building; keeps expanding polynomials cheap
+MAX_EQUATION_DEGREE = 4
+MAX_EXACT_ROOT_CHARS = 120  # longer exact solutions (cubic/quartic formulas) are shown as decimals
+# Only expand numeric expressions this small when simplifying ((1+2^0.5)^2 -> 3 + 2*sqrt(2)).
+MAX_EXPAND_OPS = 60
+MAX_EXPAND_POWER = 64
+TIME_BUDGET_SECONDS = 2.0
+SIGNIFICANT_DIGITS = 15
+
+X = sympy.Symbol("x")
+_LOG10_2 = math.log10(2)
+_TOO_LARGE = "the result is too large to compute"
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+@dataclass(frozen=True)
+class Answer:
+    result: str  # "14", "7/2", "x = -1, x = 3", "no solution", "true"...
+    approximation: str | None = None  # decimal(s) when the exact value is not an integer
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise MathError("the calculation takes too long")
+
+
+class _Builder:
+    """Converts a tree to sympy, checking limits and remembering divisors that contain x."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.deadline = deadline
+        self.divisors: list[sympy.Expr] = []
+        self.saw_x = False  # x may cancel out (x = x + 1), the equation is still about x
+
+    def build(self, node: Node) -> sympy.Expr:
+        self.deadline.check()
+        match node:
+            case Number(value=value):
+                return sympy.Rational(value.numerator, value.denominator)
+            case Variable():
+                self.saw_x = True
+                return X
+            case Negate(operand=operand):
+                return -self.build(operand)
+            case BinaryOp(op=op, left=left, right=right):
+                result = self._apply(op, self.build(left), self.build(right))
+                _check_size(result)
+                return result
+        raise TypeError(f"cannot build {node!r} inside an expression")
+
+    def _apply(self, op: str, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op in "*/":
+            _check_root_work(_root_work([left, right]))  # sympy merges roots when multiplying
+        if op == "*":
+            return left * right
+        if op == "/":
+            if _is_zero(right):
+                raise MathError("division by zero")
+            if right.has(X):
+                self.divisors.append(right)
+            return left / right
+        return self._power(left, right)
+
+    def _power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+        if exponent.has(X):
+            raise MathError("I can't work with x in an exponent")
+        if base.has(X):
+            if not exponent.is_Integer:
+                raise MathError("x can only be raised to a whole-number power")
+            if abs(int(exponent)) * _degree_bound(base) > MAX_X_DEGREE:
+                raise MathError("the powers of x are too large")
+            # Expanding multiplies the coefficients about |exponent| times over.
+            if abs(int(exponent)) * _largest_digits(base) > MAX_RESULT_DIGITS:
+                raise MathError(_TOO_LARGE)
+            if exponent.is_negative:
+                self.divisors.append(base)
+            return base**exponent
+        if _is_zero(base):
+            if _is_zero(exponent):
+                return sympy.Integer(1)
+            if exponent.is_negative:
+                raise MathError("division by zero")
+            return sympy.Integer(0)
+        if exponent.is_Rational:
+            own_work = 0 if exponent.is_Integer else _largest_digits(base) * exponent.q
+            _check_root_work(own_work + _root_work([base], exponent.q))
+        if _power_digits(base, exponent) > MAX_RESULT_DIGITS:
+            raise MathError(_TOO_LARGE)
+        if base.is_negative and not exponent.is_Integer:
+            if exponent.is_Rational and exponent.q % 2 == 1:
+                magnitude = sympy.Pow(-base, exponent)
+                return -magnitude if exponent.p % 2 else magnitude
+            raise MathError("an even root of a negative number is not a real number")
+        return sympy.Pow(base, exponent)
+
+
+def _power_digits(base: sympy.Expr, exponent: sympy.Expr) -> mpmath.mpf:
+    """Roughly how many digits base^exponent needs (numerator and denominator for fractions)."""
+    if base.is_Rational:
+        size = max(math.log10(abs(base.p)), math.log10(base.q))
+    else:
+        size = abs(mpmath.log10(abs(_to_mpf(base))))
+    return abs(_to_mpf(exponent)) * size
+
+
+def _root_work(values: Sequence[sympy.Expr], outer_index: int = 1) -> float:
+    """Digits sympy may have to factor for the roots of numbers in values, raised to 1/outer_index.
+
+    Products merge roots of the same number (b^(1/2)·b^(1/3) = b^(5/6), so the root indices of
+    one number combine by lcm) and roots of the same index (2^(1/3)·3^(1/3) = 6^(1/3), so the
+    digits of different numbers add up).
+    """
+    indices: dict[sympy.Expr, int] = {}
+    for value in values:
+        for power in value.atoms(sympy.Pow):
+            exponent = power.exp
+            if power.base.is_Rational and exponent.is_Rational and not exponent.is_Integer:
+                indices[power.base] = math.lcm(indices.get(power.base, 1), exponent.q)
+    return sum(_largest_digits(base) * index * outer_index for base, index in indices.items())
+
+
+def _check_root_work(digits: float) -> None:
+    if digits > MAX_ROOT_WORK_DIGITS:
+        raise MathError("this root is too hard to compute exactly")
+
+
+def _to_mpf(value: sympy.Expr) -> mpmath.mpf:
+    return mpmath.mpf(sympy.re(sympy.N(value, SIGNIFICANT_DIGITS + 5)))
+
+
+def _largest_digits(value: sympy.Expr) -> float:
+    """Digits of the longest numerator or denominator among the exact numbers in value."""
+    bits = (max(abs(n.p).bit_length(), n.q.bit_length()) for n in value.atoms(sympy.Rational))
+    return max(bits, default=0) * _LOG10_2
+
+
+def _check_size(value: sympy.Expr) -> None:
+    if _largest_digits(value) > MAX_RESULT_DIGITS:
+        raise MathError(_TOO_LARGE)
+    if _degree_bound(value) > MAX_X_DEGREE:
+        raise MathError("the powers of x are too large")
+
+
+def _degree_bound(value: sympy.Expr) -> int:
+    """An upper bound on the degree in x of numerator plus denominator, without expanding."""
+    if not value.has(X):
+        return 0
+    if value == X:
+        return 1
+    if value.is_Pow and value.exp.is_Integer:
+        return abs(int(value.exp)) * _degree_bound(value.base)
+    if value.is_Add:
+        return max(_degree_bound(term) for term in value.args)
+    if value.is_Mul:
+        return sum(_degree_bound(factor) for factor in value.args)
+    return MAX_X_DEGREE + 1  # anything else with x in it is beyond what we solve
+
+
+def _simplest(value: sympy.Expr) -> sympy.Expr:
+    """The simplest exact form we can get cheaply: fractions cancelled, radicals expanded."""
+    if value.is_Rational:
+        return value
+    if value.has(X):
+        return sympy.cancel(value)
+    if sympy.count_ops(value) > MAX_EXPAND_OPS or _largest_power(value) > MAX_EXPAND_POWER:
+        return value
+    expanded = sympy.radsimp(sympy.expand(value))
+    return expanded if sympy.count_ops(expanded) <= sympy.count_ops(value) else value
+
+
+def _largest_power(value: sympy.Expr) -> int:
+    """The largest whole-number power in a numeric expression: expanding costs that many terms."""
+    powers = [abs(int(p.exp)) for p in value.atoms(sympy.Pow) if p.exp.is_Integer]
+    return max(powers, default=0)
+
+
+def _is_zero(value: sympy.Expr) -> bool:
+    simplest = _simplest(value)
+    if simplest.is_Rational or simplest.has(X):
+        return simplest == 0
+    known = simplest.is_zero
+    if known is not None:
+        return known
+    return abs(_to_mpf(simplest)) < mpmath.mpf(10) ** (-3 * SIGNIFICANT_DIGITS)
+
+
+def _decimal(value: sympy.Expr) -> str:
+    if value.is_Integer:
+        return str(value)
+    return mpmath.nstr(_to_mpf(value), SIGNIFICANT_DIGITS)
+
+
+def _value_answer(value: sympy.Expr) -> Answer:
+    value = _simplest(value)
+    _check_size(value)  # cancelling fractions of x can make coefficients grow
+    if value.has(*_UNDEFINED):
+        raise MathError("division by zero")
+    if value.has(X):
+        return Answer(str(value))
+    if value.is_real is False:
+        raise MathError("the result is not a real number")
+    return Answer(str(value), None if value.is_Integer else _decimal(value))
+
+
+@dataclass(frozen=True)
+class _Root:
+    exact: sympy.Expr  # may be a CRootOf: a root known only as "the k-th root of p"
+    value: mpmath.mpf  # real part, for sorting and decimals
+
+    def shown(self) -> str:
+        text = str(self.exact)
+        if self.exact.has(sympy.I, sympy.CRootOf) or len(text) > MAX_EXACT_ROOT_CHARS:
+            return f"x ≈ {_decimal(self.exact)}"
+        return f"x = {text}"
+
+
+def _real_roots(polynomial: sympy.Poly) -> list[_Root]:
+    """Real roots, ascending, of a polynomial in x of degree 1..MAX_EQUATION_DEGREE.
+
+    With rational coefficients, which roots are real and their values come from exact real-root
+    isolation; closed forms come from sympy.roots without the general quartic formula, which is
+    huge and slow to evaluate (such roots are shown as decimals).
+    """
+    degree = polynomial.degree()
+    # The root formulas take square and cube roots of numbers about 2*(degree-1) times as
+    # long as the coefficients.
+    if (
+        degree > 1
+        and _largest_digits(polynomial.as_expr()) * 4 * (degree - 1) > MAX_ROOT_WORK_DIGITS
+    ):
+        raise MathError("the numbers in this equation are too long to solve it exactly")
+    if not (polynomial.domain.is_ZZ or polynomial.domain.is_QQ):
+        found = [_simplest(root) for root in _radical_real_roots(polynomial)]
+        return sorted((_Root(root, _to_mpf(root)) for root in found), key=lambda r: r.value)
+    try:
+        closed_forms = sympy.roots(polynomial, trig=True, quartics=False)
+        real = set(polynomial.real_roots())
+    except (sympy.PolynomialError, NotImplementedError) as error:
+        raise MathError("I could not solve this equation") from error
+    # A linear root -b/a has up to twice the digits of the coefficients.
+    if any(_largest_digits(root) > MAX_RESULT_DIGITS for root in closed_forms):
+        raise MathError(_TOO_LARGE)
+    short = [
+        root
+        for root in closed_forms
+        if not root.has(sympy.I) and len(str(root)) <= MAX_EXACT_ROOT_CHARS
+    ]
+    found = [_Root(_closed_form(root, short), _to_mpf(root)) for root in real]
+    return sorted(found, key=lambda root: root.value)
+
+
+def _radical_real_roots(polynomial: sympy.Poly) -> list[sympy.Expr]:
+    """Real roots when a coefficient has a radical (2^0.5·x² = 1), by the school formulas.
+
+    sympy.roots would call simplify() on such coefficients, which can take seconds.
+    """
+    coefficients = polynomial.all_coeffs()
+    if len(coefficients) == 2:
+        slope, intercept = coefficients
+        return [-intercept / slope]
+    if len(coefficients) != 3:
+        raise MathError("when a coefficient is a root, I can only solve equations up to degree 2")
+    a, b, c = coefficients
+    discriminant = _simplest(b**2 - 4 * a * c)
+    if _is_zero(discriminant):
+        return [-b / (2 * a)]
+    if not discriminant.is_positive:
+        return []
+    return [(-b - sympy.sqrt(discriminant)) / (2 * a), (-b + sympy.sqrt(discriminant)) / (2 * a)]
+
+
+def _closed_form(root: sympy.Expr, candidates: Sequence[sympy.Expr]) -> sympy.Expr:
+    """The candidate equal to a CRootOf root (matched numerically), else the root itself."""
+    if not isinstance(root, sympy.CRootOf):
+        return _simplest(root)
+    value = _to_mpf(root)
+    for candidate in candidates:
+        if abs(_to_mpf(candidate) - value) <= 10**-SIGNIFICANT_DIGITS * (1 + abs(value)):
+            return _simplest(candidate)
+    return root
+
+
+def _polynomial(value: sympy.Expr) -> sympy.Poly:
+    try:
+        return sympy.Poly(sympy.expand(value), X)
+    except sympy.PolynomialError as error:
+        raise MathError("I can only solve equations with whole-number powers of x") from error
+
+
+def _undefined_at(root: _Root, divisors: Sequence[sympy.Expr]) -> bool:
+    for divisor in divisors:
+        value = divisor.subs(X, root.exact)
+        if value.has(*_UNDEFINED) or _is_zero(value):
+            return True
+    return False
+
+
+def _any_x(divisors: Sequence[sympy.Expr]) -> str:
+    """'any x', naming the values where a divisor is zero."""
+    excluded: dict[sympy.Expr, _Root] = {}
+    for divisor in divisors:
+        numerator = _polynomial(sympy.fraction(sympy.together(divisor))[0])
+        if numerator.degree() > MAX_EQUATION_DEGREE:
+            return "any x where the expression is defined"
+        if numerator.degree() > 0:
+            excluded.update((root.exact, root) for root in _real_roots(numerator))
+    if not excluded:
+        return "any x"
+    ordered = sorted(excluded.values(), key=lambda root: root.value)
+    return "any x except " + ", ".join(root.shown() for root in ordered)
+
+
+def _solve_equation(
+    difference: sympy.Expr, divisors: Sequence[sympy.Expr], deadline: _Deadline
+) -> Answer:
+    """Solve difference = 0 for x."""
+    numerator, denominator = sympy.fraction(sympy.together(difference))
+    divisors = [*divisors, denominator] if denominator.has(X) else list(divisors)
+    deadline.check()
+    polynomial = _polynomial(numerator)
+    if polynomial.is_zero:
+        return Answer(_any_x(divisors))
+    degree = polynomial.degree()
+    if degree > MAX_EQUATION_DEGREE:
+        raise MathError(f"I can only solve equations up to degree {MAX_EQUATION_DEGREE}")
+    if degree == 0:
+        return Answer("no solution")
+    roots = _real_roots(polynomial)
+    deadline.check()
+    solutions = [root for root in roots if not _undefined_at(root, divisors)]
+    if not solutions:
+        return Answer("no solution" if roots else "no real solution")
+    result = ", ".join(root.shown() for root in solutions)
+    decimals = ", ".join(f"x ≈ {_decimal(root.exact)}" for root in solutions)
+    exact = all(root.exact.is_Integer for root in solutions) or decimals == result
+    return Answer(result, None if exact else decimals)
+
+
+def solve(node: Node, time_budget: float = TIME_BUDGET_SECONDS) -> Answer:
+    """The exact answer for a parsed expression or equation; raises MathError."""
+    deadline = _Deadline(time_budget)
+    builder = _Builder(deadline)
+    if isinstance(node, Equation):
+        difference = builder.build(node.left) - builder.build(node.right)
+        if builder.saw_x:
+            return _solve_equation(difference, builder.divisors, deadline)
+        return Answer("true" if _is_zero(difference) else "false")
+    return _value_answer(builder.build(node))
+
+
+def solve_tokens(tokens: Sequence[str]) -> Solution:
+    """Parse and solve canonical tokens; problems go into Solution.error, never raised."""
+    expression = canonical(tokens)
+    try:
+        answer = solve(parse(tokens))
+    except RecognizerError as error:
+        return Solution(expression, None, error=str(error))
+    return Solution(expression, answer.result, answer.approximation)
+
+
+def solve_text(text: str) -> Solution:
+    """Solve what a user typed; problems go into Solution.error, never raised."""
+    try:
+        tokens = tokenize(text)
+    except ExpressionError as error:
+        return Solution(None, None, error=str(error))
+    return solve_tokens(tokens)

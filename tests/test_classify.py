@@ -1,0 +1,58 @@
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.classify import MODELS_DIR, SymbolClassifier, default_classifier
+from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.normalize import normalize_symbol
+
+
+def drawn(name: str, thickness: int = 5) -> np.ndarray:
+    """A symbol drawn here with plain OpenCV lines, as a photo's ink mask would look."""
+    ink = np.zeros((120, 120), np.uint8)
+    if name == "1":
+        cv2.line(ink, (62, 15), (58, 105), 255, thickness)
+        cv2.line(ink, (62, 15), (45, 32), 255, thickness)
+    elif name == "plus":
+        cv2.line(ink, (30, 60), (90, 62), 255, thickness)
+        cv2.line(ink, (60, 30), (61, 90), 255, thickness)
+    elif name == "minus":
+        cv2.line(ink, (25, 60), (95, 58), 255, thickness)
+    elif name == "lparen":
+        cv2.ellipse(ink, (80, 60), (30, 50), 0, 120, 240, 255, thickness)
+    elif name == "7":
+        cv2.line(ink, (30, 15), (90, 15), 255, thickness)
+        cv2.line(ink, (90, 15), (50, 105), 255, thickness)
+    return ink
+
+
+def test_models_ship_with_cards():
+    for stem in ("symbols", "digits"):
+        assert (MODELS_DIR / f"{stem}.tflite").stat().st_size < 150_000
+        assert (MODELS_DIR / f"{stem}.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["1", "plus", "minus", "lparen", "7"])
+@pytest.mark.parametrize("thickness", [3, 7])
+def test_drawn_symbols_are_classified(name, thickness):
+    probs = default_classifier().classify(normalize_symbol(drawn(name, thickness))[None])
+    assert probs.shape == (1, len(SYMBOLS))
+    assert SYMBOLS[int(probs[0].argmax())] == name
+
+
+def test_probabilities_are_a_distribution_for_a_batch():
+    batch = np.stack([normalize_symbol(drawn(n)) for n in ("1", "plus", "minus")] * 20)
+    probs = default_classifier().classify(batch)
+    assert probs.shape == (60, len(SYMBOLS))
+    assert np.allclose(probs.sum(axis=1), 1, atol=0.02)
+    assert (probs >= 0).all()
+
+
+def test_digit_model_refines_only_digits():
+    classifier = SymbolClassifier()
+    digit_probs = classifier.digits.predict(normalize_symbol(drawn("7"))[None])
+    assert digit_probs.shape == (1, len(DIGITS)) and DIGITS[int(digit_probs.argmax())] == "7"
+
+
+def test_empty_batch():
+    assert default_classifier().classify(np.zeros((0, 28, 28), np.uint8)).shape == (0, len(SYMBOLS))

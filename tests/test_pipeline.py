@@ -1,0 +1,128 @@
+"""Whole pipeline on expressions the tests draw themselves, and on bad images."""
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer import annotate, recognize
+from recognizer.training.glyphs import draw_expression
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return data.tobytes()
+
+
+def png(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".png", image)
+    assert ok
+    return data.tobytes()
+
+
+CASES = [
+    ("2+3×4", "2+3*4", "14"),
+    ("(7-2)÷5", "(7-2)/5", "1"),
+    ("12-6/2", "12-6/2", "9"),
+    ("3×(4+5)", "3*(4+5)", "27"),
+    ("2x+3=11", "2x+3=11", "x = 4"),
+    ("3^2+4^2", "3^2+4^2", "25"),
+    ("1.5+2", "1.5+2", "7/2"),
+]
+
+
+@pytest.mark.parametrize(("text", "expression", "result"), CASES)
+@pytest.mark.parametrize("style", [("plain", "even"), ("lined", "shadow"), ("squared", "even")])
+def test_drawn_expressions_are_read_and_solved(text, expression, result, style):
+    background, light = style
+    seed = sum(map(ord, text)) + len(background)
+    image = draw_expression(text, seed, background=background, light=light)
+    recognition = recognize(jpeg(image))
+    assert (recognition.expression, recognition.result) == (expression, result), recognition
+
+
+@pytest.mark.parametrize("height", [30, 110])
+@pytest.mark.parametrize("thickness", [2, 6])
+def test_stroke_size_and_thickness(height, thickness):
+    image = draw_expression("8-5+4", 11, height=height, thickness=thickness)
+    assert recognize(png(image)).result == "7"
+
+
+def test_blue_ink_and_a_large_photo_canvas():
+    expression = draw_expression("9-4×2", 5, ink=(160, 60, 20))
+    page = np.full((1400, 2200, 3), 235, np.uint8)
+    h, w = expression.shape[:2]
+    page[500 : 500 + h, 600 : 600 + w] = expression
+    recognition = recognize(jpeg(page))
+    assert recognition.result == "1", recognition
+
+
+def test_white_on_black_board():
+    image = 255 - draw_expression("6÷3+1", 8)
+    assert recognize(png(image)).result == "3"
+
+
+def test_symbols_carry_boxes_confidences_and_alternatives():
+    recognition = recognize(png(draw_expression("4+5", 3)))
+    assert [s.label for s in recognition.symbols] == ["4", "+", "5"]
+    xs = [s.box[0] for s in recognition.symbols]
+    assert xs == sorted(xs)
+    assert all(0 < s.confidence <= 1 for s in recognition.symbols)
+    assert 0 < recognition.confidence <= 1
+    assert recognition.ms > 0
+
+
+def test_division_by_zero_is_an_error_not_a_result():
+    recognition = recognize(png(draw_expression("7÷0", 4)))
+    assert recognition.expression == "7/0"
+    assert recognition.result is None and "division by zero" in recognition.error
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (b"this is not an image at all", "not a picture"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, ""),
+    ],
+)
+def test_bad_bytes_give_clear_errors(data, words):
+    recognition = recognize(data)
+    assert recognition.expression is None and recognition.result is None
+    assert words in recognition.error.lower() and len(recognition.error) > 10
+
+
+def test_truncated_jpeg():
+    data = jpeg(draw_expression("1+1", 0))
+    recognition = recognize(data[: len(data) // 3])
+    assert recognition.expression is None and recognition.error
+
+
+def test_tiny_image():
+    assert recognize(png(np.zeros((1, 1, 3), np.uint8))).error
+
+
+def test_huge_declared_size_is_refused_without_decoding():
+    header = bytearray(png(np.zeros((8, 8), np.uint8)))
+    header[16:24] = (30000).to_bytes(4, "big") * 2  # IHDR width and height
+    recognition = recognize(bytes(header))
+    assert recognition.error and "large" in recognition.error
+
+
+def test_blank_page():
+    page = np.full((900, 1200, 3), 240, np.uint8)
+    recognition = recognize(jpeg(page))
+    assert recognition.expression is None and "handwriting" in recognition.error
+
+
+def test_pure_noise():
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 256, (600, 800, 3), dtype=np.uint8)
+    recognition = recognize(png(noise))
+    assert recognition.result is None and recognition.error
+
+
+def test_annotate_returns_a_png_of_the_picture():
+    data = png(draw_expression("2+2", 1))
+    picture = cv2.imdecode(np.frombuffer(annotate(data), np.uint8), cv2.IMREAD_COLOR)
+    assert picture is not None and picture.shape[0] > 50

@@ -1,0 +1,270 @@
+import time
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recognizer.grammar import parse
+from recognizer.solve import Answer, solve, solve_text, solve_tokens
+from recognizer.types import MathError, Solution
+
+ALPHABET = "0123456789.+-*/()=x^"
+
+
+def answer(text: str) -> Solution:
+    solution = solve_text(text)
+    assert solution.error is None, solution.error
+    return solution
+
+
+def error_of(text: str) -> str:
+    solution = solve_text(text)
+    assert solution.result is None
+    assert solution.error
+    return solution.error
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("2+3*4", "14"),
+        ("(7-2)/5", "1"),
+        ("2^3^2", "512"),
+        ("-2^2", "-4"),
+        ("(-2)^2", "4"),
+        ("3*-2", "-6"),
+        ("2--3", "5"),
+        ("-(1+2)", "-3"),
+        ("2(3+1)", "8"),
+        ("(1+2)(3+4)", "21"),
+        ("7/2", "7/2"),
+        ("2^-2", "1/4"),
+        ("0^0", "1"),
+        ("8^(1/3)", "2"),
+        ("(-8)^(1/3)", "-2"),
+        ("2^0.5", "sqrt(2)"),
+        ("(1+2^0.5)^2", "2*sqrt(2) + 3"),
+        ("2+2=", "4"),
+    ],
+)
+def test_values(text, result):
+    assert answer(text).result == result
+
+
+def test_decimals_are_exact_with_an_approximation():
+    solution = answer("0.5+0.25")
+    assert (solution.result, solution.approximation) == ("3/4", "0.75")
+    assert answer("0.1+0.2").result == "3/10"
+
+
+def test_integers_have_no_approximation():
+    assert answer("12/4").approximation is None
+
+
+def test_irrational_approximation_has_15_significant_digits():
+    assert answer("2^0.5").approximation == "1.4142135623731"  # ...310, trailing 0 trimmed
+
+
+def test_expression_is_the_canonical_text():
+    assert solve_text("3 × 4").expression == "3*4"
+
+
+@pytest.mark.parametrize("text", ["1/0", "0/0", "0^-1", "5/(2-2)", "1/(2^0.5*2^0.5-2)", "x/0"])
+def test_division_by_zero(text):
+    assert "division by zero" in error_of(text)
+
+
+def test_even_root_of_a_negative_number():
+    assert "not a real number" in error_of("(-4)^0.5")
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("2x+3=11", "x = 4"),
+        ("x^2-2x-3=0", "x = -1, x = 3"),
+        ("x=x+1", "no solution"),
+        ("2x=x+x", "any x"),
+        ("x/x=1", "any x except x = 0"),
+        ("(x^2-1)/(x-1)=0", "x = -1"),
+        ("1/x=0", "no solution"),
+        ("x^2=-1", "no real solution"),
+        ("x^2=2", "x = -sqrt(2), x = sqrt(2)"),
+        ("(x-1)^2=2", "x = 1 - sqrt(2), x = 1 + sqrt(2)"),
+        ("x^3=8", "x = 2"),
+        ("x^4-5x^2+4=0", "x = -2, x = -1, x = 1, x = 2"),
+        ("2x=1", "x = 1/2"),
+        ("x^-2=4", "x = -1/2, x = 1/2"),
+    ],
+)
+def test_equations(text, result):
+    assert answer(text).result == result
+
+
+def test_equation_approximation_lists_every_root():
+    assert answer("x^2=2").approximation == "x ≈ -1.4142135623731, x ≈ 1.4142135623731"
+    assert answer("x^2-2x-3=0").approximation is None
+
+
+def test_cubic_with_three_real_roots_is_exact_and_ordered():
+    solution = answer("x^3-3x+1=0")
+    values = [float(part.split("≈ ")[1]) for part in solution.approximation.split(", ")]
+    assert values == sorted(values)
+    assert len(values) == 3
+    assert all(abs(v**3 - 3 * v + 1) < 1e-9 for v in values)
+    assert "I" not in solution.result
+
+
+def test_general_quartic_roots_are_shown_as_decimals():
+    solution = answer("x^4+3x^3-7x+1=0")
+    assert solution.result.startswith("x ≈ ")
+    roots = [float(part.split("≈ ")[1]) for part in solution.result.split(", ")]
+    assert all(abs(r**4 + 3 * r**3 - 7 * r + 1) < 1e-9 for r in roots)
+
+
+@pytest.mark.parametrize(("text", "result"), [("2+2=4", "true"), ("2+2=5", "false")])
+def test_equation_without_x_is_checked(text, result):
+    assert answer(text).result == result
+
+
+def test_irrational_identity_is_true():
+    assert answer("(1+2^0.5)^2=3+2*2^0.5").result == "true"
+
+
+def test_expression_with_x_is_simplified():
+    assert answer("2(x+3)").result == "2*x + 6"
+
+
+def test_degree_limit():
+    assert "up to degree 4" in error_of("x^5=1")
+
+
+def test_x_in_an_exponent_is_refused():
+    assert "exponent" in error_of("2^x=8")
+
+
+@pytest.mark.parametrize("text", ["9^9^9^9", "10^10^10", "2^2^2^2^2^2", "0.5^100000", "(2x)^99999"])
+def test_huge_powers_are_refused_quickly(text):
+    start = time.perf_counter()
+    message = error_of(text)
+    assert time.perf_counter() - start < 0.05
+    assert "too large" in message
+
+
+def test_a_power_just_under_the_limit_is_computed():
+    assert len(answer("2^13000").result) == 3914
+
+
+def test_thousand_digit_number():
+    assert answer("9" * 1000).result == "9" * 1000
+    assert "1000 digits" in error_of("9" * 1001)
+
+
+def test_products_of_long_numbers_are_capped():
+    big = "9" * 1000
+    assert "too large" in error_of("*".join([big] * 5))
+
+
+def test_roots_of_long_numbers_are_refused_quickly():
+    start = time.perf_counter()
+    assert "too hard" in error_of("9" * 400 + "^0.5")
+    assert time.perf_counter() - start < 0.05
+
+
+def test_quadratic_with_long_coefficients_is_refused_quickly():
+    big = "9" * 200
+    start = time.perf_counter()
+    assert "too long" in error_of(f"{big}x^2+{big}x-{big}=0")
+    assert time.perf_counter() - start < 0.5
+
+
+def test_coefficients_growing_past_the_limit_are_refused_not_crashed():
+    # Found by fuzzing: printing these once raised Python's int-to-str limit ValueError.
+    assert "too large" in error_of("(x/65167-1.537^902)^(-7)")
+    long_fraction = "1." + "3" * 900
+    assert "too large" in error_of(f"({long_fraction})^4x=7^4000")
+
+
+def test_quadratic_with_a_root_in_a_coefficient_is_fast_and_exact():
+    start = time.perf_counter()
+    assert answer("1/x8^6.2-x46=x").result == (
+        "x = -512*2**(3/10)*sqrt(47)/47, x = 512*2**(3/10)*sqrt(47)/47"
+    )
+    assert answer("x^2-2*2^0.5x+2=0").result == "x = sqrt(2)"
+    assert time.perf_counter() - start < 1
+    assert "up to degree 2" in error_of("2^0.5x^3=1")
+
+
+def test_deep_root_is_refused():
+    assert "too hard" in error_of("2^(1/100001)")
+
+
+def test_500_nested_parentheses():
+    assert "too long" in error_of("(" * 500 + "1" + ")" * 500)
+
+
+def test_garbage_text_is_an_error_not_an_exception():
+    solution = solve_text("what is 2+2?")
+    assert solution == Solution(None, None, error=solution.error)
+    assert "I can only read" in solution.error
+
+
+def test_parse_errors_keep_the_expression():
+    solution = solve_text("2+")
+    assert (solution.expression, solution.result) == ("2+", None)
+    assert "ends with an operator" in solution.error
+
+
+def test_solve_tokens():
+    assert solve_tokens(list("2x+3=11")) == Solution("2x+3=11", "x = 4")
+
+
+def test_time_budget_is_enforced():
+    with pytest.raises(MathError, match="too long"):
+        solve(parse("1+2"), time_budget=-1)
+
+
+def test_solve_returns_an_answer():
+    assert solve(parse("1/3")) == Answer("1/3", "0.333333333333333")
+
+
+# ---------------------------------------------------------------- properties
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=16))
+def test_any_token_sequence_gives_a_solution_quickly(text):
+    start = time.perf_counter()
+    solution = solve_tokens(list(text))
+    assert time.perf_counter() - start < 3
+    assert (solution.result is None) != (solution.error is None)
+
+
+def fraction_expressions():
+    leaf = st.integers(-20, 20).map(lambda n: (f"({n})", Fraction(n)))
+
+    def combine(children):
+        ops = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+        def join(op, left, right):
+            return (f"({left[0]}{op}{right[0]})", ops[op](left[1], right[1]))
+
+        return st.builds(join, st.sampled_from(sorted(ops)), children, children)
+
+    return st.recursive(leaf, combine, max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fraction_expressions())
+def test_integer_arithmetic_agrees_with_fractions(case):
+    text, value = case
+    assert answer(text).result == str(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-50, 50), st.integers(1, 50), st.integers(-50, 50))
+def test_linear_equations_agree_with_fractions(a, b, c):
+    # b*x + a = c  =>  x = (c - a) / b
+    solution = answer(f"{b}x+({a})={c}")
+    assert solution.result == f"x = {Fraction(c - a, b)}"
