@@ -1,6 +1,7 @@
 """Benchmark the recognizer on labelled whole-expression images.
 
     python -m recognizer.bench --data ../shared/data [--set expressions|holdout] [--repeat 3]
+    python -m recognizer.bench --data ../shared/data --stages   # per-stage ms on 1280-px photos
 
 Prints exact-expression and result accuracy and median/p95 milliseconds per image, per source
 and per kind, then every failure. `expressions/` is the development set; run `holdout/` only to
@@ -14,12 +15,16 @@ import csv
 import os
 import platform
 import statistics
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from recognizer.pipeline import load_models, recognize
+import cv2
+import numpy as np
+
+from recognizer.pipeline import Stopwatch, load_models, recognize
 from recognizer.types import Recognition
 
 _CANONICAL = str.maketrans({"×": "*", "·": "*", "÷": "/", "−": "-", "X": "x", ":": "/"})
@@ -117,19 +122,66 @@ def report(outcomes: list[Outcome]) -> None:
                   f"{r.expression!s:24s} | {r.result or r.error}")
 
 
+STAGES = ("jpeg floor", "decode", "clean", "segment", "classify", "layout", "grammar", "solve",
+          "total")
+
+
+def as_1280_jpeg(path: Path) -> bytes:
+    """The photo as Telegram delivers it: long side 1280 px, JPEG."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    scale = 1280 / max(image.shape[:2])
+    image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
+def time_stages(data: bytes) -> dict[str, float]:
+    """Milliseconds of each pipeline stage for one image, and of a plain JPEG decode."""
+    started = time.perf_counter()
+    cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    floor = (time.perf_counter() - started) * 1000
+    watch = Stopwatch()
+    recognize(data, watch)
+    return {"jpeg floor": floor, **watch.ms, "total": watch.total}
+
+
+def stage_report(cases: list[Case], repeat: int) -> None:
+    photos = [c for c in cases if c.kind != "crohme_render"]
+    per_stage: dict[str, list[float]] = defaultdict(list)
+    ratios = []
+    for case in photos:
+        data = as_1280_jpeg(case.path)
+        runs = [time_stages(data) for _ in range(max(repeat, 3))]
+        medians = {name: statistics.median(r.get(name, 0.0) for r in runs) for name in STAGES}
+        for name in STAGES:
+            per_stage[name].append(medians[name])
+        ratios.append(medians["total"] / medians["jpeg floor"])
+    print(f"{len(photos)} photos re-encoded at 1280 px (JPEG q90); per image the median of "
+          f"{max(repeat, 3)} runs; one thread; {platform.machine()}, {os.cpu_count()} cores")
+    for name in STAGES:
+        print(f"{name:12s} median {statistics.median(per_stage[name]):6.2f} ms   "
+              f"p95 {percentile(per_stage[name], 0.95):6.2f} ms")
+    print(f"end to end / JPEG decode: median {statistics.median(ratios):.2f}×, "
+          f"p95 {percentile(ratios, 0.95):.2f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path,
                         default=Path(os.environ.get("MATHSNAP_DATA", "../shared/data")))
     parser.add_argument("--set", choices=("expressions", "holdout"), default="expressions")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", action="store_true",
+                        help="time each stage on the photos re-encoded at 1280 px")
     args = parser.parse_args()
     folder = args.data / args.set
     if not (folder / "labels.csv").is_file():
         raise SystemExit(f"No labelled images at {folder}: the data set is absent. "
                          "Pass --data or set MATHSNAP_DATA.")
     load_models()
-    report(run(load_cases(folder), args.repeat))
+    if args.stages:
+        stage_report(load_cases(folder), args.repeat)
+    else:
+        report(run(load_cases(folder), args.repeat))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Classify normalised 28×28 symbols with the two int8 LiteRT models.
 
-The symbol model knows every class; when it says "digit", the digit model (trained on far more
-digits) decides which one. Interpreters are not thread-safe, so each thread gets its own; the
-model files are read once per process.
+The symbol model knows every class and says whether a symbol is a digit at all; which digit is
+decided by both models together, the digit model having seen far more digits. Interpreters are
+not thread-safe, so each thread gets its own; the model files are read once per process.
 """
 
 from __future__ import annotations
@@ -88,11 +88,15 @@ class SymbolClassifier:
         if len(images) == 0:
             return probs
         probs[:, self._columns] = self.symbols.predict(images)
-        is_digit = probs[:, : len(DIGITS)].sum(axis=1)
-        digit_rows = np.flatnonzero(is_digit > 0.02)  # the digit model only where it matters
-        if digit_rows.size:
-            refined = self.digits.predict(images[digit_rows])
-            probs[digit_rows, : len(DIGITS)] = is_digit[digit_rows, None] * refined
+        digits = probs[:, : len(DIGITS)]
+        is_digit = digits.sum(axis=1)
+        rows = np.flatnonzero(is_digit > 0.02)  # the digit model only where it matters
+        if rows.size:
+            # Which digit: both models' opinions multiplied (a product of experts), scaled to
+            # the symbol model's belief that this is a digit at all.
+            joint = digits[rows] * self.digits.predict(images[rows])
+            joint /= np.maximum(joint.sum(axis=1, keepdims=True), 1e-12)
+            probs[rows, : len(DIGITS)] = is_digit[rows, None] * joint
         return probs
 
 

@@ -41,6 +41,7 @@ MAX_RESULT_DIGITS = 4000
 # sympy simplifies the n-th root of a number b by partly factoring b and powers of b up to
 # b^(n-1), then testing the cofactor for primality: ~0.1 s at 600 digits, seconds past 1000.
 MAX_ROOT_WORK_DIGITS = 600
+MAX_FACTORED_DIGITS = 15  # sympy.roots factors coefficients: instant at 15 digits, ECM beyond
 MAX_X_DEGREE = 64  # while building; keeps expanding polynomials cheap
 MAX_EQUATION_DEGREE = 4
 MAX_EXACT_ROOT_CHARS = 120  # longer exact solutions (cubic/quartic formulas) are shown as decimals
@@ -53,6 +54,7 @@ SIGNIFICANT_DIGITS = 15
 X = sympy.Symbol("x")
 _LOG10_2 = math.log10(2)
 _TOO_LARGE = "the result is too large to compute"
+_INDEX_CAP = 10**9  # root indices above this are refused anyway; keeps float products finite
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
@@ -133,8 +135,9 @@ class _Builder:
                 raise MathError("division by zero")
             return sympy.Integer(0)
         if exponent.is_Rational:
-            own_work = 0 if exponent.is_Integer else _largest_digits(base) * exponent.q
-            _check_root_work(own_work + _root_work([base], exponent.q))
+            index = min(exponent.q, _INDEX_CAP)
+            own_work = 0 if exponent.is_Integer else _largest_digits(base) * index
+            _check_root_work(own_work + _root_work([base], index))
         if _power_digits(base, exponent) > MAX_RESULT_DIGITS:
             raise MathError(_TOO_LARGE)
         if base.is_negative and not exponent.is_Integer:
@@ -146,12 +149,21 @@ class _Builder:
 
 
 def _power_digits(base: sympy.Expr, exponent: sympy.Expr) -> mpmath.mpf:
-    """Roughly how many digits base^exponent needs (numerator and denominator for fractions)."""
-    if base.is_Rational:
-        size = max(math.log10(abs(base.p)), math.log10(base.q))
-    else:
-        size = abs(mpmath.log10(abs(_to_mpf(base))))
-    return abs(_to_mpf(exponent)) * size
+    """Roughly how many digits the exact form of base^exponent needs."""
+    return abs(_to_mpf(exponent)) * _exact_digits(base)
+
+
+def _exact_digits(value: sympy.Expr) -> float:
+    """Digits of the exact numbers in value, as powers distribute over them.
+
+    sympy distributes a power over a product ((3·2^(1/2)/7)^n = 3^n·2^(n/2)/7^n), so all
+    the numbers in the base grow with the exponent.
+    """
+    if value.is_Rational:
+        return max(math.log10(abs(value.p)), math.log10(value.q))
+    if value.is_Pow and value.exp.is_Rational:
+        return _exact_digits(value.base) * abs(float(value.exp))
+    return sum(_exact_digits(part) for part in value.args)
 
 
 def _root_work(values: Sequence[sympy.Expr], outer_index: int = 1) -> float:
@@ -166,7 +178,8 @@ def _root_work(values: Sequence[sympy.Expr], outer_index: int = 1) -> float:
         for power in value.atoms(sympy.Pow):
             exponent = power.exp
             if power.base.is_Rational and exponent.is_Rational and not exponent.is_Integer:
-                indices[power.base] = math.lcm(indices.get(power.base, 1), exponent.q)
+                index = math.lcm(indices.get(power.base, 1), exponent.q)
+                indices[power.base] = min(index, _INDEX_CAP)
     return sum(_largest_digits(base) * index * outer_index for base, index in indices.items())
 
 
@@ -268,29 +281,32 @@ class _Root:
 def _real_roots(polynomial: sympy.Poly) -> list[_Root]:
     """Real roots, ascending, of a polynomial in x of degree 1..MAX_EQUATION_DEGREE.
 
-    With rational coefficients, which roots are real and their values come from exact real-root
-    isolation; closed forms come from sympy.roots without the general quartic formula, which is
-    huge and slow to evaluate (such roots are shown as decimals).
+    Degrees 1 and 2 use the school formulas. For degrees 3 and 4 (rational coefficients only),
+    which roots are real and their values come from exact real-root isolation; closed forms
+    come from sympy.roots without the general quartic formula, which is huge and slow to
+    evaluate (such roots are shown as decimals).
     """
     degree = polynomial.degree()
-    # The root formulas take square and cube roots of numbers about 2*(degree-1) times as
-    # long as the coefficients.
-    if (
-        degree > 1
-        and _largest_digits(polynomial.as_expr()) * 4 * (degree - 1) > MAX_ROOT_WORK_DIGITS
-    ):
+    # The formulas take square and cube roots of numbers about 2*(degree-1) times as long as
+    # the coefficients.
+    if _largest_digits(polynomial.as_expr()) * 4 * (degree - 1) > MAX_ROOT_WORK_DIGITS:
         raise MathError("the numbers in this equation are too long to solve it exactly")
-    if not (polynomial.domain.is_ZZ or polynomial.domain.is_QQ):
-        found = [_simplest(root) for root in _radical_real_roots(polynomial)]
+    if degree <= 2:
+        found = [_simplest(root) for root in _school_formula_roots(polynomial)]
+        if any(_largest_digits(root) > MAX_RESULT_DIGITS for root in found):
+            raise MathError(_TOO_LARGE)  # -b/a has up to twice the digits of a and b
         return sorted((_Root(root, _to_mpf(root)) for root in found), key=lambda r: r.value)
+    if not (polynomial.domain.is_ZZ or polynomial.domain.is_QQ):
+        raise MathError("when a coefficient is a root, I can only solve equations up to degree 2")
     try:
-        closed_forms = sympy.roots(polynomial, trig=True, quartics=False)
         real = set(polynomial.real_roots())
+        # sympy.roots factors the coefficients into primes first, affordable only when short.
+        short_coefficients = _largest_digits(polynomial.as_expr()) <= MAX_FACTORED_DIGITS
+        closed_forms = (
+            sympy.roots(polynomial, trig=True, quartics=False) if short_coefficients else {}
+        )
     except (sympy.PolynomialError, NotImplementedError) as error:
         raise MathError("I could not solve this equation") from error
-    # A linear root -b/a has up to twice the digits of the coefficients.
-    if any(_largest_digits(root) > MAX_RESULT_DIGITS for root in closed_forms):
-        raise MathError(_TOO_LARGE)
     short = [
         root
         for root in closed_forms
@@ -300,17 +316,16 @@ def _real_roots(polynomial: sympy.Poly) -> list[_Root]:
     return sorted(found, key=lambda root: root.value)
 
 
-def _radical_real_roots(polynomial: sympy.Poly) -> list[sympy.Expr]:
-    """Real roots when a coefficient has a radical (2^0.5·x² = 1), by the school formulas.
+def _school_formula_roots(polynomial: sympy.Poly) -> list[sympy.Expr]:
+    """Real roots of a polynomial of degree 1 or 2.
 
-    sympy.roots would call simplify() on such coefficients, which can take seconds.
+    sympy.roots would factor the coefficients into primes (seconds for 40 digits) and call
+    simplify() on coefficients with radicals.
     """
     coefficients = polynomial.all_coeffs()
     if len(coefficients) == 2:
         slope, intercept = coefficients
         return [-intercept / slope]
-    if len(coefficients) != 3:
-        raise MathError("when a coefficient is a root, I can only solve equations up to degree 2")
     a, b, c = coefficients
     discriminant = _simplest(b**2 - 4 * a * c)
     if _is_zero(discriminant):

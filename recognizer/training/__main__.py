@@ -21,6 +21,18 @@ from recognizer.training.train import TrainConfig, train_and_convert
 
 DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
 
+NOTES = {
+    "sharing_the_work": "symbols.tflite knows every class and decides digit or not; which "
+    "digit is the product of both models' digit probabilities (recognizer/classify.py)",
+    "equals": "segmentation joins two stacked bars into '='; the 'equals' class catches an '=' "
+    "whose bars touch",
+    "obelus": "segmentation joins a bar with one dot above and one below into '÷'; the "
+    "'obelus' class reads a '÷' that is one connected piece",
+    "dot": "one class; the layout reads a dot on the baseline as a decimal point and a raised "
+    "one as multiplication",
+    "cross": "one class for × and the letter x; the layout and grammar choose by context",
+}
+
 
 def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list, list[str]]]:
     """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val, synthetic."""
@@ -75,6 +87,7 @@ def main() -> None:
         card["command"] = (f"python -m recognizer.training --data {args.data} --out {args.out}"
                            f" --epochs {args.epochs} --seed {args.seed}")
         card["training_minutes_both_models"] = round(minutes, 1)
+        card["notes"] = NOTES
         card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
                                  "synthetic strokes (recognizer/training/glyphs.py)"]
     for stem, card in (("digits", digit_card), ("symbols", op_card)):
