@@ -42,7 +42,7 @@ MAX_RESULT_DIGITS = 4000
 # b^(n-1), then testing the cofactor for primality: ~0.1 s at 600 digits, seconds past 1000.
 MAX_ROOT_WORK_DIGITS = 600
 MAX_FACTORED_DIGITS = 15  # sympy.roots factors coefficients: instant at 15 digits, ECM beyond
-MAX_X_DEGREE = 64  # while building; keeps expanding polynomials cheap
+MAX_X_DEGREE = 16  # while building; keeps expanding and cancelling polynomials cheap
 MAX_EQUATION_DEGREE = 4
 MAX_EXACT_ROOT_CHARS = 120  # longer exact solutions (cubic/quartic formulas) are shown as decimals
 # Only expand numeric expressions this small when simplifying ((1+2^0.5)^2 -> 3 + 2*sqrt(2)).
@@ -54,6 +54,7 @@ SIGNIFICANT_DIGITS = 15
 X = sympy.Symbol("x")
 _LOG10_2 = math.log10(2)
 _TOO_LARGE = "the result is too large to compute"
+_RADICAL_DEGREE = "when a coefficient is a root, I can only solve equations up to degree 2"
 _INDEX_CAP = 10**9  # root indices above this are refused anyway; keeps float products finite
 _UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
@@ -144,7 +145,9 @@ class _Builder:
             if exponent.is_Rational and exponent.q % 2 == 1:
                 magnitude = sympy.Pow(-base, exponent)
                 return -magnitude if exponent.p % 2 else magnitude
-            raise MathError("an even root of a negative number is not a real number")
+            if exponent.is_Rational:
+                raise MathError("an even root of a negative number is not a real number")
+            raise MathError("a negative number to this power is not a real number")
         return sympy.Pow(base, exponent)
 
 
@@ -296,8 +299,8 @@ def _real_roots(polynomial: sympy.Poly) -> list[_Root]:
         if any(_largest_digits(root) > MAX_RESULT_DIGITS for root in found):
             raise MathError(_TOO_LARGE)  # -b/a has up to twice the digits of a and b
         return sorted((_Root(root, _to_mpf(root)) for root in found), key=lambda r: r.value)
-    if not (polynomial.domain.is_ZZ or polynomial.domain.is_QQ):
-        raise MathError("when a coefficient is a root, I can only solve equations up to degree 2")
+    if not _has_rational_coefficients(polynomial):
+        raise MathError(_RADICAL_DEGREE)
     try:
         real = set(polynomial.real_roots())
         # sympy.roots factors the coefficients into primes first, affordable only when short.
@@ -314,6 +317,10 @@ def _real_roots(polynomial: sympy.Poly) -> list[_Root]:
     ]
     found = [_Root(_closed_form(root, short), _to_mpf(root)) for root in real]
     return sorted(found, key=lambda root: root.value)
+
+
+def _has_rational_coefficients(polynomial: sympy.Poly) -> bool:
+    return polynomial.domain.is_ZZ or polynomial.domain.is_QQ
 
 
 def _school_formula_roots(polynomial: sympy.Poly) -> list[sympy.Expr]:
@@ -353,6 +360,21 @@ def _polynomial(value: sympy.Expr) -> sympy.Poly:
         raise MathError("I can only solve equations with whole-number powers of x") from error
 
 
+def _zeros_of(divisor: sympy.Expr) -> sympy.Poly:
+    """A polynomial whose roots are the values of x where divisor is zero."""
+    return _polynomial(sympy.fraction(sympy.together(divisor))[0])
+
+
+def _without_zeros_of(polynomial: sympy.Poly, zeros: Sequence[sympy.Poly]) -> sympy.Poly:
+    """polynomial with every root it shares with one of zeros divided out."""
+    for divisor_zeros in zeros:
+        common = polynomial.gcd(divisor_zeros)
+        while common.degree() > 0:
+            polynomial = polynomial.quo(common)
+            common = polynomial.gcd(divisor_zeros)
+    return polynomial
+
+
 def _undefined_at(root: _Root, divisors: Sequence[sympy.Expr]) -> bool:
     for divisor in divisors:
         value = divisor.subs(X, root.exact)
@@ -365,7 +387,7 @@ def _any_x(divisors: Sequence[sympy.Expr]) -> str:
     """'any x', naming the values where a divisor is zero."""
     excluded: dict[sympy.Expr, _Root] = {}
     for divisor in divisors:
-        numerator = _polynomial(sympy.fraction(sympy.together(divisor))[0])
+        numerator = _zeros_of(divisor)
         if numerator.degree() > MAX_EQUATION_DEGREE:
             return "any x where the expression is defined"
         if numerator.degree() > 0:
@@ -386,14 +408,25 @@ def _solve_equation(
     polynomial = _polynomial(numerator)
     if polynomial.is_zero:
         return Answer(_any_x(divisors))
+    rational = _has_rational_coefficients(polynomial)
+    if not rational and polynomial.degree() > 2:
+        raise MathError(_RADICAL_DEGREE)
+    # Dividing out the roots where a divisor is zero is exact, but sympy's gcds can take
+    # minutes when radicals are involved: such divisors are tested at each root instead.
+    zeros = [_zeros_of(divisor) for divisor in divisors]
+    by_gcd = [rational and _has_rational_coefficients(z) for z in zeros]
+    polynomial = _without_zeros_of(
+        polynomial, [z for z, gcd in zip(zeros, by_gcd, strict=True) if gcd]
+    )
+    tested = [d for d, gcd in zip(divisors, by_gcd, strict=True) if not gcd]
     degree = polynomial.degree()
     if degree > MAX_EQUATION_DEGREE:
         raise MathError(f"I can only solve equations up to degree {MAX_EQUATION_DEGREE}")
     if degree == 0:
         return Answer("no solution")
-    roots = _real_roots(polynomial)
     deadline.check()
-    solutions = [root for root in roots if not _undefined_at(root, divisors)]
+    roots = _real_roots(polynomial)
+    solutions = [root for root in roots if not _undefined_at(root, tested)]
     if not solutions:
         return Answer("no solution" if roots else "no real solution")
     result = ", ".join(root.shown() for root in solutions)

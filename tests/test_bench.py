@@ -1,0 +1,29 @@
+import subprocess
+import sys
+
+from recognizer.bench import Case, Outcome, canonical_label
+from recognizer.types import Recognition
+
+
+def test_missing_data_is_said_plainly(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "recognizer.bench", "--data", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "data set is absent" in run.stderr
+
+
+def test_labels_are_compared_in_canonical_form():
+    assert canonical_label("3×(4 ÷ 2)−1") == "3*(4/2)-1"
+
+
+def outcome(expression, result, error=None, expected="7÷2", value="3.5"):
+    case = Case(path=None, expected=expected, value=value, source="xx", kind="photo")
+    return Outcome(case, Recognition(expression=expression, result=result, error=error), 1.0)
+
+
+def test_exact_and_result_judgement():
+    assert outcome("7/2", "7/2").exact and outcome("7/2", "7/2").result_ok
+    assert not outcome("1/2", "1/2").exact and outcome("1/2", "1/2").result_ok is False
+    assert outcome(None, None, "oops").result_ok is False
+    assert outcome("7/0", None, "division by zero", "7÷0", "ZeroDivisionError").result_ok
+    assert outcome("2x", "2*x", value="").result_ok is None
