@@ -17,6 +17,8 @@ from recognizer.types import ExpressionError
 MAX_COMPONENTS = 3000  # beyond this the "ink" is texture or noise, not writing
 MAX_INK_SHARE = 0.3  # writing covers far less of a page than this; more is noise or a dark photo
 NOISY = "The picture is too busy or noisy to find an expression in it."
+JOIN_KERNEL = np.ones((3, 3), np.uint8)  # bridges gaps of up to 2 pixels within a stroke
+JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across such gaps
 
 
 @dataclass(frozen=True)
@@ -68,21 +70,44 @@ def segment(ink: np.ndarray) -> list[Segment]:
     """Symbols of the main expression, left to right (fractions' parts by x as well)."""
     if cv2.countNonZero(ink) > MAX_INK_SHARE * ink.size:
         raise ExpressionError(NOISY)
-    # Outer contours are the connected components; tracing them is many times faster than
-    # labelling every pixel, and a symbol's own pixels are its filled outline AND the ink.
-    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if len(contours) > MAX_COMPONENTS:
-        raise ExpressionError(NOISY)
-    parts = [_Part([i], *cv2.boundingRect(c), len(c)) for i, c in enumerate(contours)]
+    contours, parts = _components(ink, widen=False)
     if not parts:
         return []
     height = text_height(parts)
-    parts = [p for p in parts if not _is_speck(p, height)]
+    # Writing this large is a photo: join what lies 1-2 pixels apart, so that a faint pencil
+    # stroke binarised into dashes stays one piece. Small tight writing is left as it is,
+    # where the same widening would glue neighbouring symbols together.
+    photo_scale = height >= JOIN_MIN_HEIGHT
+    if photo_scale:
+        contours, parts = _components(ink, widen=True)
+        height = text_height(parts)
+    parts = [p for p in parts if not _is_speck(p, height, ink if photo_scale else None)]
+    if not parts:  # only dust, e.g. what cleaning leaves of blank squared paper
+        return []
     parts = _main_cluster(parts, height)
     parts = _merge_equals_and_obelus(parts, height)
     parts = _merge_broken(parts, height)
     parts.sort(key=lambda p: p.cx)
     return [_to_segment(p, ink, contours) for p in parts]
+
+
+def _components(ink: np.ndarray, widen: bool) -> tuple[Sequence[np.ndarray], list[_Part]]:
+    """Outer contours of the (widened) ink and a part for each, boxed on the ink itself.
+
+    Tracing outer contours is many times faster than labelling every pixel; a symbol's pixels
+    are later taken as the original ink inside its filled outline.
+    """
+    source = cv2.dilate(ink, JOIN_KERNEL) if widen else ink
+    contours, _ = cv2.findContours(source, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if len(contours) > MAX_COMPONENTS:
+        raise ExpressionError(NOISY)
+    margin = 1 if widen else 0  # the 3×3 widening added one pixel on every side
+    parts = []
+    for i, contour in enumerate(contours):
+        x, y, w, h = cv2.boundingRect(contour)
+        parts.append(_Part([i], x + margin, y + margin, max(1, w - 2 * margin),
+                           max(1, h - 2 * margin), len(contour)))
+    return contours, parts
 
 
 def text_height(parts: list[_Part]) -> float:
@@ -98,12 +123,21 @@ def text_height(parts: list[_Part]) -> float:
     return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _is_speck(part: _Part, height: float) -> bool:
-    """Dust, or a short thin dash left over from ruled or squared paper."""
+def _is_speck(part: _Part, height: float, ink: np.ndarray | None) -> bool:
+    """Dust, a short thin dash left over from ruled or squared paper, or (given the ink of a
+    photo, where a pen's dot is solid) a tiny ring or curl.
+    """
     longest, shortest = max(part.w, part.h), min(part.w, part.h)
     if longest < max(3, 0.07 * height) or part.area < 4:
         return True
-    return longest < 0.3 * height and 3 * shortest < longest
+    if longest >= 0.3 * height:
+        return False
+    if 3 * shortest < longest:
+        return True
+    if ink is None:
+        return False
+    solid = cv2.countNonZero(ink[part.y : part.bottom, part.x : part.right])
+    return solid < 0.45 * part.w * part.h
 
 
 def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
@@ -210,7 +244,7 @@ def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
     union_h = max(a.bottom, b.bottom) - min(a.y, b.y)
     if union_h > 1.35 * height or union_w > 1.3 * height:
         return False
-    if overlap_y <= 0:  # one above the other: a `5`'s flag, a broken stroke
+    if overlap_y <= 0.3 * min(a.h, b.h):  # one above the other: a `5`'s flag, a broken stroke
         return -overlap_y < 0.25 * height
     # Side by side pieces are neighbours (`2×3` written tightly) unless one sits inside the other.
     return overlap_x * overlap_y >= 0.6 * min(a.w * a.h, b.w * b.h)

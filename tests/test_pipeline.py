@@ -44,15 +44,21 @@ def test_drawn_expressions_are_read_and_solved(text, expression, result, style):
 @pytest.mark.parametrize("height", [30, 110])
 @pytest.mark.parametrize("thickness", [2, 6])
 def test_stroke_size_and_thickness(height, thickness):
-    image = draw_expression("8-5+4", 11, height=height, thickness=thickness)
+    image = on_page(draw_expression("8-5+4", 11, height=height, thickness=thickness))
     assert recognize(png(image)).result == "7"
 
 
-def test_blue_ink_and_a_large_photo_canvas():
-    expression = draw_expression("9-4×2", 5, ink=(160, 60, 20))
-    page = np.full((1400, 2200, 3), 235, np.uint8)
+def on_page(expression: np.ndarray, width: int = 1000, height: int = 700) -> np.ndarray:
+    """The drawn expression in the middle of a larger sheet, as a phone photo frames it."""
+    page = np.full((height, width, 3), expression[:8, :8].mean(axis=(0, 1)), np.uint8)
     h, w = expression.shape[:2]
-    page[500 : 500 + h, 600 : 600 + w] = expression
+    top, left = (height - h) // 2, (width - w) // 2
+    page[top : top + h, left : left + w] = expression
+    return page
+
+
+def test_blue_ink_and_a_large_photo_canvas():
+    page = on_page(draw_expression("9-4×2", 5, ink=(160, 60, 20)), 2200, 1400)
     recognition = recognize(jpeg(page))
     assert recognition.result == "1", recognition
 
