@@ -125,7 +125,7 @@ def text_height(parts: list[_Part]) -> float:
 
 def _is_speck(part: _Part, height: float, ink: np.ndarray | None) -> bool:
     """Dust, a short thin dash left over from ruled or squared paper, or (given the ink of a
-    photo, where a pen's dot is solid) a tiny ring or curl.
+    photo) a tiny ring: a stray mark, as no symbol this small encloses a hole.
     """
     longest, shortest = max(part.w, part.h), min(part.w, part.h)
     if longest < max(3, 0.07 * height) or part.area < 4:
@@ -134,10 +134,13 @@ def _is_speck(part: _Part, height: float, ink: np.ndarray | None) -> bool:
         return False
     if 3 * shortest < longest:
         return True
-    if ink is None:
-        return False
-    solid = cv2.countNonZero(ink[part.y : part.bottom, part.x : part.right])
-    return solid < 0.45 * part.w * part.h
+    return ink is not None and _has_hole(ink[part.y : part.bottom, part.x : part.right])
+
+
+def _has_hole(crop: np.ndarray) -> bool:
+    _, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    # In a two-level hierarchy a hole is a contour with a parent.
+    return hierarchy is not None and bool((hierarchy[0, :, 3] >= 0).any())
 
 
 def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
@@ -217,9 +220,9 @@ def _merge_broken(parts: list[_Part], height: float) -> list[_Part]:
         merged = False
         for i, a in enumerate(parts):
             for b in parts[i + 1 :]:
-                if b.x > a.right:
+                if b.x > a.right + 0.1 * height:
                     break
-                if _same_symbol(a, b, height):
+                if _same_symbol(a, b, height) or _stray_piece(a, b, height):
                     a.absorb(b)
                     parts.remove(b)
                     merged = True
@@ -227,6 +230,21 @@ def _merge_broken(parts: list[_Part], height: float) -> list[_Part]:
             if merged:
                 break
     return parts
+
+
+def _stray_piece(a: _Part, b: _Part, height: float) -> bool:
+    """A short stroke broken off the top or bottom edge of the symbol beside it.
+
+    A minus sits at mid-height and a decimal point is round, so neither is taken for one.
+    """
+    small, big = sorted((a, b), key=lambda p: max(p.w, p.h))
+    if a.forced or b.forced or big.h < 0.6 * height or max(small.w, small.h) >= 0.45 * height:
+        return False
+    elongated = max(small.w, small.h) >= 2 * min(small.w, small.h)
+    gap_x = max(a.x, b.x) - min(a.right, b.right)
+    within = big.y - 0.1 * height <= small.y and small.bottom <= big.bottom + 0.1 * height
+    off_centre = abs(small.cy - big.cy) > 0.3 * big.h
+    return elongated and gap_x <= 0.1 * height and within and off_centre
 
 
 def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
