@@ -124,17 +124,15 @@ def text_height(parts: list[_Part]) -> float:
 
 
 def _is_speck(part: _Part, height: float, ink: np.ndarray | None) -> bool:
-    """Dust, a short thin dash left over from ruled or squared paper, or (given the ink of a
-    photo) a tiny ring: a stray mark, as no symbol this small encloses a hole.
+    """Dust; and, given the ink of a photo, a short thin dash left over from ruled or squared
+    paper or a tiny ring (a stray mark: no symbol this small encloses a hole).
     """
     longest, shortest = max(part.w, part.h), min(part.w, part.h)
     if longest < max(3, 0.07 * height) or part.area < 4:
         return True
-    if longest >= 0.3 * height:
+    if longest >= 0.3 * height or ink is None:
         return False
-    if 3 * shortest < longest:
-        return True
-    return ink is not None and _has_hole(ink[part.y : part.bottom, part.x : part.right])
+    return 3 * shortest < longest or _has_hole(ink[part.y : part.bottom, part.x : part.right])
 
 
 def _has_hole(crop: np.ndarray) -> bool:
@@ -181,13 +179,8 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
     used: set[int] = set()
     for i, top in enumerate(bars):
         for bottom in bars[i + 1 :]:
-            if id(top) in used or id(bottom) in used:
-                continue
-            overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
-            gap = bottom.y - top.bottom
-            if overlap >= 0.5 * min(top.w, bottom.w) and 0 <= gap <= max(top.w, bottom.w) * 0.8 \
-                    and max(top.w, bottom.w) <= 3.5 * min(top.w, bottom.w) and \
-                    not _between(parts, top, bottom):
+            if id(top) not in used and id(bottom) not in used and \
+                    _equals_pair(top, bottom, height) and not _between(parts, top, bottom):
                 top.absorb(bottom, forced="=")
                 used.add(id(bottom))
     parts = [p for p in parts if id(p) not in used]
@@ -203,6 +196,15 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
             bar.absorb(below[0])
             used.update({id(above[0]), id(below[0])})
     return [p for p in parts if id(p) not in used]
+
+
+def _equals_pair(top: _Part, bottom: _Part, height: float) -> bool:
+    """Bars of similar length, one above the other, no further apart than `=` bars are."""
+    overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
+    gap = bottom.y - top.bottom
+    longer, shorter = max(top.w, bottom.w), min(top.w, bottom.w)
+    return (overlap >= 0.5 * shorter and longer <= 3.5 * shorter
+            and 0 <= gap <= min(1.6 * longer, 0.8 * height))
 
 
 def _between(parts: list[_Part], top: _Part, bottom: _Part) -> bool:
