@@ -232,7 +232,7 @@ async def _refused_by(limiter: SlidingWindowLimiter, message: Message) -> bool:
     """Count the request against the sender; over the limit, say so politely and refuse."""
     sender = message.from_user.id if message.from_user else message.chat_id
     retry_after = limiter.try_acquire(sender)
-    if retry_after:
+    if retry_after and limiter.first_refusal(sender):
         await message.reply_text(replies.format_rate_limited(retry_after))
     return bool(retry_after)
 

@@ -22,6 +22,7 @@ class SlidingWindowLimiter:
         self.window = window
         self._clock = clock
         self._events: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}  # when each key was last told it is over the limit
         self._next_sweep = clock() + window
 
     def try_acquire(self, key: int) -> float:
@@ -36,6 +37,15 @@ class SlidingWindowLimiter:
         events.append(now)
         return 0.0
 
+    def first_refusal(self, key: int) -> bool:
+        """True once per window for a refused key: tell a flooding user once, not per message,
+        so their notes do not use up the bot's outgoing message budget."""
+        now = self._clock()
+        if now - self._warned.get(key, -self.window) < self.window:
+            return False
+        self._warned[key] = now
+        return True
+
     def _forget_idle_keys(self, now: float) -> None:
         # Keeps memory bounded by the users active in the last window, not all users ever seen.
         if now < self._next_sweep:
@@ -44,3 +54,5 @@ class SlidingWindowLimiter:
         idle = [key for key, events in self._events.items() if events[-1] <= now - self.window]
         for key in idle:
             del self._events[key]
+        for key in [key for key, at in self._warned.items() if at <= now - self.window]:
+            del self._warned[key]

@@ -61,3 +61,15 @@ def test_idle_users_are_forgotten() -> None:
     clock.now += 61
     limiter.try_acquire(1000)
     assert len(limiter._events) == 1
+
+
+def test_a_refused_key_is_told_once_per_window():
+    now = [0.0]
+    limiter = SlidingWindowLimiter(limit=1, window=60, clock=lambda: now[0])
+    assert limiter.try_acquire(7) == 0.0
+    assert limiter.try_acquire(7) > 0 and limiter.first_refusal(7)
+    assert limiter.try_acquire(7) > 0 and not limiter.first_refusal(7)
+    assert limiter.first_refusal(8)  # other keys have their own window
+    now[0] = 61.0
+    assert limiter.try_acquire(7) == 0.0
+    assert limiter.try_acquire(7) > 0 and limiter.first_refusal(7)

@@ -1,0 +1,135 @@
+"""Load on the real bot process, long polling the in-repo fake Bot API over loopback HTTP.
+
+    python -m benchmarks.load [--data ../shared/data] [--users 50] [--photos 10] [--runs 3]
+                              [--rates 5 10 15] [--seconds 10]
+
+Starts `python -m bot` as a child process (so its memory and CPU are its own), then
+1. bursts: `users` × `photos` photos sent at once (each user within the 10/min limit);
+2. steady load: photos arriving at each of `rates` per second for `seconds` seconds.
+Prints reply latency (from the update being available to the answer reaching the API),
+throughput, the bot's CPU seconds per photo and its resident memory (now and peak).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import DEFAULT_DATA, machine, telegram_photos
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123456:BENCH-fake-token"
+REPO = Path(__file__).resolve().parent.parent
+_chat_ids = itertools.count(10_000)
+
+
+@contextmanager
+def bot_process(telegram: FakeTelegram) -> Iterator[subprocess.Popen]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "polling",
+           "TELEGRAM_API_BASE_URL": telegram.base_url,
+           "TELEGRAM_FILE_BASE_URL": telegram.file_base_url}
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        telegram.wait_for("setMyCommands", timeout=120)  # models are loaded
+        yield process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def send_and_time(
+    telegram: FakeTelegram, schedule: list[tuple[float, int, bytes]]
+) -> tuple[list[float], float]:
+    """Send photos at their offsets (seconds from now) and return each reply's latency and the
+    wall time until the last reply."""
+    started = time.monotonic()
+    sent = []
+    for offset, chat, photo in schedule:
+        time.sleep(max(0.0, started + offset - time.monotonic()))
+        sent.append((telegram.send_photo(chat, photo), time.monotonic()))
+    latencies = [telegram.wait_for_reply(message, timeout=300).at - at for message, at in sent]
+    return latencies, time.monotonic() - started
+
+
+def describe(latencies: list[float]) -> str:
+    p50, p95 = np.percentile(latencies, [50, 95])
+    return f"p50 {p50:5.2f} s  p95 {p95:5.2f} s  max {max(latencies):5.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--photos", type=int, default=10, help="per user, at most 10")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rates", type=float, nargs="*", default=[5, 10, 15])
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+
+    photos, source = telegram_photos(args.data, 40)
+    print(f"machine: {machine()}")
+    print(f"input: {source}, 1280 px JPEG, sent as Telegram photos")
+    telegram = FakeTelegram(TOKEN, "mathsnap_bench_bot").start()
+    try:
+        with bot_process(telegram) as process:
+            idle_rss, _ = memory_mb(process.pid)
+            print(f"bot process after start-up: {idle_rss:.0f} MB resident")
+            summaries = []
+            for run in range(args.runs):
+                users = [next(_chat_ids) for _ in range(args.users)]
+                schedule = [(0.0, user, photos[(n * len(users) + k) % len(photos)])
+                            for n in range(args.photos) for k, user in enumerate(users)]
+                cpu_before = cpu_seconds(process.pid)
+                latencies, wall = send_and_time(telegram, schedule)
+                cpu = (cpu_seconds(process.pid) - cpu_before) / len(schedule)
+                summaries.append((np.percentile(latencies, 50), np.percentile(latencies, 95),
+                                  len(schedule) / wall, cpu))
+                print(f"burst run {run + 1}: {len(schedule)} photos from {len(users)} users at "
+                      f"once: {describe(latencies)}; {len(schedule) / wall:.1f} photos/s; "
+                      f"bot CPU {cpu * 1000:.0f} ms per photo")
+            if summaries:
+                columns = zip(*summaries, strict=True)
+                p50, p95, rate, cpu = (statistics.median(column) for column in columns)
+                print(f"burst median of {args.runs} runs: p50 {p50:.2f} s, p95 {p95:.2f} s, "
+                      f"{rate:.1f} photos/s, {cpu * 1000:.0f} ms bot CPU per photo")
+            for rate in args.rates:
+                count = int(rate * args.seconds)
+                users = [next(_chat_ids) for _ in range(max(1, count // 5))]
+                schedule = [(n / rate, users[n % len(users)], photos[n % len(photos)])
+                            for n in range(count)]
+                latencies, _ = send_and_time(telegram, schedule)
+                print(f"steady {rate:4.1f} photos/s for {args.seconds:.0f} s: "
+                      f"{describe(latencies)}")
+            rss, peak = memory_mb(process.pid)
+            print(f"bot process resident memory: {rss:.0f} MB now, {peak:.0f} MB peak")
+    finally:
+        telegram.stop()
+    print(f"machine at the end: {machine()}")
+
+
+if __name__ == "__main__":
+    main()
