@@ -74,7 +74,8 @@ def main() -> None:
         digit_names = mnist_names + [n for n in bh_names if n in DIGITS]
         cards["digits"] = train_and_convert(
             digit_inks, digit_names, DIGITS, args.out / "digits",
-            TrainConfig(epochs=args.digit_epochs, seed=args.seed, augment=augment))
+            TrainConfig(epochs=args.digit_epochs, seed=args.seed, augment=augment,
+                        clean_fraction=0.5))  # the symbol model already guards against odd shapes
         print(f"digit model done in {time.time() - started:.0f} s", flush=True)
 
     if args.only != "digits":  # symbol model: every class, digits subsampled
