@@ -36,9 +36,13 @@ class _Model:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        # Pixel value → the model's int8 input, as a 256-entry table: one lookup per pixel.
-        scale, zero = self._interpreter(1).get_input_details()[0]["quantization"]
-        self._to_int8 = np.clip(np.round(np.arange(256) / scale + zero), -128, 127).astype(np.int8)
+        # Pixel value → the model's input (int8 when quantised, float32 for the float reference
+        # models the benchmark compares), as a 256-entry table: one lookup per pixel.
+        details = self._interpreter(1).get_input_details()[0]
+        scale, zero = details["quantization"]
+        levels = np.clip(np.round(np.arange(256) / scale + zero), -128, 127) if scale else \
+            np.arange(256)
+        self._to_input = levels.astype(details["dtype"])
 
     def _interpreter(self, batch: int) -> Interpreter:
         cache_ = self._local.__dict__.setdefault("by_batch", {})
@@ -59,13 +63,13 @@ class _Model:
             interpreter = self._interpreter(batch)
             inp = interpreter.get_input_details()[0]
             out = interpreter.get_output_details()[0]
-            x = np.zeros((batch, 28, 28, 1), np.int8)
-            x[: len(chunk), ..., 0] = self._to_int8[chunk]
+            x = np.zeros((batch, 28, 28, 1), self._to_input.dtype)
+            x[: len(chunk), ..., 0] = self._to_input[chunk]
             interpreter.set_tensor(inp["index"], x)
             interpreter.invoke()
             scale, zero = out["quantization"]
-            scores = interpreter.get_tensor(out["index"])[: len(chunk)]
-            outputs.append((scores.astype(np.float32) - zero) * scale)
+            scores = interpreter.get_tensor(out["index"])[: len(chunk)].astype(np.float32)
+            outputs.append((scores - zero) * scale if scale else scores)
         if not outputs:
             return np.zeros((0, 0), np.float32)
         probs = np.concatenate(outputs)

@@ -6,6 +6,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from recognizer.classify import _Model
+from recognizer.normalize import normalize_symbol
 from recognizer.training.augment import augment
 from recognizer.training.glyphs import draw_glyph
 from recognizer.training.train import TrainConfig, train_and_convert
@@ -25,3 +26,8 @@ def test_tiny_model_trains_converts_and_runs_in_litert(tmp_path):
     assert interpreter.get_output_details()[0]["dtype"] == np.int8
     probs = model.predict(np.zeros((3, 28, 28), np.uint8))
     assert probs.shape == (3, 3)
+    reference = _Model(tmp_path / "tiny.float.tflite")
+    assert reference._interpreter(1).get_input_details()[0]["dtype"] == np.float32
+    images = np.stack([normalize_symbol(ink) for ink in inks[:6]])
+    agree = reference.predict(images).argmax(axis=1) == model.predict(images).argmax(axis=1)
+    assert agree.mean() >= 0.5  # int8 follows the float network it was quantised from

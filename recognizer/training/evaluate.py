@@ -1,6 +1,6 @@
 """Accuracy per set and class, confusion matrices and speed of the shipped models.
 
-    python -m recognizer.training.evaluate --data ../shared/data [--models models/] [--cards]
+    python -m recognizer.training.evaluate --data ../shared/data [--models models/] [--cards] [--float]
 
 Test splits only: MNIST t10k, BHMSDS ids 1200-1499, MDAS test, and the two unlicensed sets
 (simepavlic, sagyamthapa) whose writers the models never saw. Uses the runtime (LiteRT), not
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.classify import MODELS_DIR, SymbolClassifier
+from recognizer.classify import MODELS_DIR, SymbolClassifier, _Model
 from recognizer.labels import DIGITS, SYMBOLS
 from recognizer.normalize import normalize_symbol
 from recognizer.training import datasets
@@ -99,6 +99,34 @@ def speed(classifier: SymbolClassifier, images: np.ndarray, batch: int = 128) ->
     return result
 
 
+def compare_float(models: Path, sets: dict) -> None:
+    """int8 against the float network it was quantised from, where training left one beside it."""
+    for stem, columns in (("symbols", SYMBOLS), ("digits", DIGITS)):
+        reference = models / f"{stem}.float.tflite"
+        if not reference.is_file():
+            print(f"{stem}: no {reference.name} (written by training, not shipped): skipped")
+            continue
+        pair = {"int8": _Model(models / f"{stem}.tflite"), "float": _Model(reference)}
+        for name, (images, truth) in sets.items():
+            keep = truth < len(columns)
+            if not keep.any():
+                continue
+            scores = {kind: accuracy(m.predict(images[keep]).argmax(axis=1), truth[keep])
+                      for kind, m in pair.items()}
+            print(f"{stem} on {name}: int8 {100 * scores['int8']:.2f}%  "
+                  f"float {100 * scores['float']:.2f}%")
+        probe = next(iter(sets.values()))[0][:128]
+        for kind, model in pair.items():
+            model.predict(probe)
+            runs = []
+            for _ in range(30):
+                started = time.perf_counter()
+                model.predict(probe)
+                runs.append((time.perf_counter() - started) / len(probe) * 1e6)
+            print(f"{stem} {kind}: {np.median(runs):.1f} µs/symbol, "
+                  f"{(models / pair[kind].path.name).stat().st_size // 1024} KB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path,
@@ -106,6 +134,8 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=MODELS_DIR)
     parser.add_argument("--cards", action="store_true",
                         help="write the figures into the models' JSON cards")
+    parser.add_argument("--float", action="store_true",
+                        help="also compare each int8 model with its float original")
     args = parser.parse_args()
     if not (args.data / "mnist").is_dir():
         raise SystemExit(f"No data at {args.data}: pass --data or set MATHSNAP_DATA.")
@@ -113,6 +143,8 @@ def main() -> None:
     sets = test_sets(args.data)
     report = evaluate(classifier, sets)
     timing = speed(classifier, sets["mnist_t10k"][0])
+    if args.float:
+        compare_float(args.models, sets)
     if args.cards:
         for stem, model in (("symbols", "symbol_model"), ("digits", "digit_model")):
             path = args.models / f"{stem}.json"

@@ -34,6 +34,11 @@ def _conv(x: tf.Tensor, filters: int, stride: int = 1) -> tf.Tensor:
     return keras.layers.ReLU()(x)
 
 
+def to_float_tflite(model: keras.Model) -> bytes:
+    """The same network unquantised: the reference the int8 model is compared with."""
+    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
 def to_int8_tflite(model: keras.Model, calibration: np.ndarray) -> bytes:
     """Full-integer quantisation: int8 weights, activations, input and output."""
 

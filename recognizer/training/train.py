@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from recognizer.normalize import normalize_symbol
-from recognizer.training.model import build_model, to_int8_tflite
+from recognizer.training.model import build_model, to_float_tflite, to_int8_tflite
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ def train_and_convert(
     blob = to_int8_tflite(model, clean[train][rng.permutation(len(train))[:500]])
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     out_stem.with_suffix(".tflite").write_bytes(blob)
+    # Not shipped (.gitignore): kept beside it so the benchmark can compare int8 with float.
+    out_stem.with_suffix(".float.tflite").write_bytes(to_float_tflite(model))
     return {
         "file": out_stem.with_suffix(".tflite").name,
         "classes": list(classes),
