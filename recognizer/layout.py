@@ -91,9 +91,11 @@ class _Layout:
         return out
 
     def _is_bar(self, i: int) -> bool:
+        """Could this be a fraction bar: flat, and read as a minus (or as flat as one)?"""
         _, _, w, h = self.segments[i].box
-        return (self.segments[i].forced is None and w >= 2.5 * h and self.top(i) in (
-            "minus", "dot", "slash")) or (self.segments[i].forced is None and w >= 4 * h)
+        if self.segments[i].forced is not None:
+            return False
+        return w >= 4 * h or (w >= 2.5 * h and self.top(i) in ("minus", "dot", "slash"))
 
     def _height(self, items: list[int | list[Slot]]) -> float:
         tall = [self.segments[i].box[3] for i in items

@@ -1,6 +1,6 @@
 """Accuracy per set and class, confusion matrices and speed of the shipped models.
 
-    python -m recognizer.training.evaluate --data ../shared/data [--models models/] [--cards] [--float]
+    python -m recognizer.training.evaluate --data ../shared/data [--cards] [--float]
 
 Test splits only: MNIST t10k, BHMSDS ids 1200-1499, MDAS test, and the two unlicensed sets
 (simepavlic, sagyamthapa) whose writers the models never saw. Uses the runtime (LiteRT), not
