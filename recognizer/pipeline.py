@@ -62,14 +62,11 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
         segments = find_symbols(clean_image(image_bytes, watch).ink)
         watch.lap("segment")
         slots = classify_and_arrange(segments, watch)
-        try:
-            tokens = decode([slot.candidates for slot in slots])
-        except RecognizerError:
-            symbols = _reads(segments, slots, [slot.candidates[0][0] for slot in slots])
-            raise
-        finally:
-            watch.lap("grammar")
+        tokens, unparsable = _tokens(slots)
+        watch.lap("grammar")
         symbols = _reads(segments, slots, tokens)
+        if unparsable:
+            raise unparsable
         solution = solve_tokens(tokens)
         watch.lap("solve")
     except RecognizerError as error:
@@ -109,6 +106,14 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch) -> list[Slot
     return slots
 
 
+def _tokens(slots: list[Slot]) -> tuple[list[str], RecognizerError | None]:
+    """The most probable sequence that parses; if none does, each symbol's best guess and why."""
+    try:
+        return decode([slot.candidates for slot in slots]), None
+    except RecognizerError as error:
+        return [slot.candidates[0][0] for slot in slots], error
+
+
 def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> tuple[SymbolRead, ...]:
     reads = []
     for slot, token in zip(slots, tokens, strict=True):
@@ -139,10 +144,7 @@ def annotate(image_bytes: bytes) -> bytes:
     cleaned = clean_image(image_bytes, watch)
     segments = find_symbols(cleaned.ink)
     slots = classify_and_arrange(segments, watch)
-    try:
-        tokens = decode([slot.candidates for slot in slots])
-    except RecognizerError:
-        tokens = [slot.candidates[0][0] for slot in slots]
+    tokens, _ = _tokens(slots)
     canvas = cleaned.image.copy()
     scale = max(canvas.shape[:2]) / 1000
     for read in _reads(segments, slots, tokens):

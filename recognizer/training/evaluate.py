@@ -82,18 +82,23 @@ def _per_class(predicted: np.ndarray, truth: np.ndarray) -> None:
         print(f"  {SYMBOLS[c][:5]:>5s} " + " ".join(f"{n:5d}" for n in counts))
 
 
+def microseconds_per_symbol(model: _Model, batch: np.ndarray, runs: int = 30) -> float:
+    """Median over `runs` timed batches (after one warm-up), one thread."""
+    model.predict(batch)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        model.predict(batch)
+        times.append((time.perf_counter() - started) / len(batch) * 1e6)
+    return float(np.median(times))
+
+
 def speed(classifier: SymbolClassifier, images: np.ndarray, batch: int = 128) -> dict:
     """Median µs per symbol over several runs, one thread, batches of `batch`."""
     chunk = images[:batch]
     result = {}
     for name, model in (("symbol_model", classifier.symbols), ("digit_model", classifier.digits)):
-        model.predict(chunk)
-        runs = []
-        for _ in range(30):
-            started = time.perf_counter()
-            model.predict(chunk)
-            runs.append((time.perf_counter() - started) / len(chunk) * 1e6)
-        result[name] = float(np.median(runs))
+        result[name] = microseconds_per_symbol(model, chunk)
         print(f"{name}: {result[name]:.1f} µs/symbol (median of 30 batches of {len(chunk)}, "
               f"1 thread, {platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
     return result
@@ -117,14 +122,8 @@ def compare_float(models: Path, sets: dict) -> None:
                   f"float {100 * scores['float']:.2f}%")
         probe = next(iter(sets.values()))[0][:128]
         for kind, model in pair.items():
-            model.predict(probe)
-            runs = []
-            for _ in range(30):
-                started = time.perf_counter()
-                model.predict(probe)
-                runs.append((time.perf_counter() - started) / len(probe) * 1e6)
-            print(f"{stem} {kind}: {np.median(runs):.1f} µs/symbol, "
-                  f"{(models / pair[kind].path.name).stat().st_size // 1024} KB")
+            print(f"{stem} {kind}: {microseconds_per_symbol(model, probe):.1f} µs/symbol, "
+                  f"{model.path.stat().st_size // 1024} KB")
 
 
 def main() -> None:
