@@ -8,8 +8,7 @@ cleaning a 1280×960 photo costs about as much CPU as decoding its JPEG twice.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -28,31 +27,19 @@ _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Cleaned:
-    ink: np.ndarray  # uint8 mask, 255 = ink, 0 = background, same size as ``image``
+    ink: np.ndarray  # uint8 mask, 255 = ink, 0 = background
     angle: float  # degrees applied counter-clockwise (OpenCV convention); 0.0 when not rotated
-    source: np.ndarray = field(repr=False)  # the BGR input, before deskewing
-
-    @cached_property
-    def image(self) -> np.ndarray:
-        """The input rotated like ``ink``, to draw boxes on.
-
-        Computed on first use: rotating a colour photo costs more than all of the cleaning, and
-        only the annotated reply needs it.
-        """
-        if not self.angle:
-            return self.source
-        return _rotate(self.source, self.angle, cv2.INTER_LINEAR, border=(255, 255, 255))
 
 
 def clean(image: np.ndarray) -> Cleaned:
-    """Binarise a BGR photo of handwriting into an ink mask, deskewed and without ruled lines.
-
-    A blank page gives an (almost) empty mask; this never raises for odd content.
+    """Binarise a grey (or BGR) photo of handwriting into an ink mask, deskewed and without ruled
+    lines. A blank page gives an (almost) empty mask; this never raises for odd content.
     """
     # Luminance keeps blue and red ballpoint dark while light-blue grid lines stay pale.
-    flat = _flatten(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    flat = _flatten(gray)
     threshold = _ink_threshold(flat) - 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
     factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
     darkest = _min_pooled(flat, factor)
@@ -64,7 +51,15 @@ def clean(image: np.ndarray) -> Cleaned:
         darkest = _min_pooled(flat, factor)
     ink = _below(flat, threshold)
     ink = _remove_rules(ink, flat, darkest, factor)
-    return Cleaned(ink=ink, angle=angle, source=image)
+    return Cleaned(ink=ink, angle=angle)
+
+
+def deskewed(image: np.ndarray, angle: float) -> np.ndarray:
+    """The picture rotated like the ink mask of ``clean(image)`` (whose ``angle`` this is), to
+    draw the symbols' boxes on."""
+    if not angle:
+        return image
+    return _rotate(image, angle, cv2.INTER_LINEAR, border=(255, 255, 255))
 
 
 def _below(gray: np.ndarray, threshold: float) -> np.ndarray:

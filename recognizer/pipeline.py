@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from recognizer.classify import default_classifier
-from recognizer.clean import Cleaned, clean
+from recognizer.clean import clean, deskewed
 from recognizer.decode import decode_image
 from recognizer.grammar import decode
 from recognizer.labels import GLYPH
@@ -59,7 +59,11 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     watch = stopwatch or Stopwatch()
     symbols: tuple[SymbolRead, ...] = ()
     try:
-        segments = find_symbols(clean_image(image_bytes, watch).ink)
+        grey = decode_image(image_bytes, max_side=MAX_SIDE, grey=True)
+        watch.lap("decode")
+        cleaned = clean(grey)
+        watch.lap("clean")
+        segments = find_symbols(cleaned.ink)
         watch.lap("segment")
         slots = classify_and_arrange(segments, watch)
         tokens, unparsable = _tokens(slots)
@@ -77,14 +81,6 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     return Recognition(expression=solution.expression, result=solution.result,
                        approximation=solution.approximation, error=solution.error,
                        confidence=round(confidence, 4), symbols=symbols, ms=watch.total)
-
-
-def clean_image(image_bytes: bytes, watch: Stopwatch) -> Cleaned:
-    image = decode_image(image_bytes, max_side=MAX_SIDE)
-    watch.lap("decode")
-    cleaned = clean(image)
-    watch.lap("clean")
-    return cleaned
 
 
 def find_symbols(ink: np.ndarray) -> list[Segment]:
@@ -140,12 +136,12 @@ def _glyph(token: str, segment: Segment, slot: Slot) -> str:
 
 def annotate(image_bytes: bytes) -> bytes:
     """PNG of the picture with each symbol's box and label, to show what was read."""
-    watch = Stopwatch()
-    cleaned = clean_image(image_bytes, watch)
+    image = decode_image(image_bytes, max_side=MAX_SIDE)
+    cleaned = clean(image)
     segments = find_symbols(cleaned.ink)
-    slots = classify_and_arrange(segments, watch)
+    slots = classify_and_arrange(segments, Stopwatch())
     tokens, _ = _tokens(slots)
-    canvas = cleaned.image.copy()
+    canvas = deskewed(image, cleaned.angle).copy()
     scale = max(canvas.shape[:2]) / 1000
     for read in _reads(segments, slots, tokens):
         x, y, w, h = read.box

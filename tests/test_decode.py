@@ -321,3 +321,30 @@ def test_animation_gives_its_first_frame(extension: str) -> None:
     decoded = decode_image(buffer.tobytes())
     assert decoded.shape == (40, 50, 3)
     assert abs(int(np.median(decoded)) - 20) <= 3
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".png", ".webp", ".bmp"])
+def test_grey_decoding_gives_the_luminance_of_the_colour_picture(extension: str) -> None:
+    data = _encode(extension, _picture())
+    grey = decode_image(data, grey=True)
+    luminance = cv2.cvtColor(decode_image(data), cv2.COLOR_BGR2GRAY)
+    assert grey.shape == luminance.shape
+    assert np.percentile(np.abs(grey.astype(int) - luminance), 99) <= 3
+
+
+def test_grey_decoding_puts_transparent_pixels_on_white_paper() -> None:
+    rgba = np.zeros((60, 90, 4), np.uint8)
+    cv2.line(rgba, (10, 30), (80, 30), (0, 0, 0, 255), 5)
+    grey = decode_image(_encode(".png", rgba), grey=True)
+    assert grey.shape == (60, 90)
+    assert grey[30, 45] < 10 and grey[5, 45] > 245
+
+
+@pytest.mark.parametrize("max_side", [2000, 1000, 250])
+def test_grey_decoding_applies_exif_orientation_and_reduces(max_side: int) -> None:
+    data = _with_exif(_encode(".jpg", _picture(1200, 2000)), 6)
+    grey = decode_image(data, max_side=max_side, grey=True)
+    assert grey.shape == (max_side, max_side * 3 // 5)
+    rows, cols = np.nonzero((grey > 40) & (grey < 120))  # red is mid-grey, the black bar is 0
+    assert abs(cols.mean() / grey.shape[1] - 0.9) < 0.05
+    assert abs(rows.mean() / grey.shape[0] - 0.1) < 0.05
