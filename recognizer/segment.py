@@ -81,11 +81,14 @@ def segment(ink: np.ndarray) -> list[Segment]:
     if photo_scale:
         contours, parts = _components(ink, widen=True)
         height = text_height(parts)
-    parts = [p for p in parts if not _is_speck(p, height, ink if photo_scale else None)]
+    parts = [p for p in parts if not _is_dust(p, height)]
+    # Before stray marks go: the bars of a small `=` are short thin dashes too.
+    parts = _merge_equals_and_obelus(parts, height)
+    if photo_scale:
+        parts = [p for p in parts if p.forced or not _is_stray_mark(p, height, ink)]
     if not parts:  # only dust, e.g. what cleaning leaves of blank squared paper
         return []
     parts = _main_cluster(parts, height)
-    parts = _merge_equals_and_obelus(parts, height)
     parts = _merge_broken(parts, height)
     parts.sort(key=lambda p: p.cx)
     return [_to_segment(p, ink, contours) for p in parts]
@@ -123,14 +126,15 @@ def text_height(parts: list[_Part]) -> float:
     return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _is_speck(part: _Part, height: float, ink: np.ndarray | None) -> bool:
-    """Dust; and, given the ink of a photo, a short thin dash left over from ruled or squared
-    paper or a tiny ring (a stray mark: no symbol this small encloses a hole).
-    """
+def _is_dust(part: _Part, height: float) -> bool:
+    return max(part.w, part.h) < max(3, 0.07 * height) or part.area < 4
+
+
+def _is_stray_mark(part: _Part, height: float, ink: np.ndarray) -> bool:
+    """In a photo, a short thin dash left over from ruled or squared paper, or a tiny ring (no
+    symbol this small encloses a hole)."""
     longest, shortest = max(part.w, part.h), min(part.w, part.h)
-    if longest < max(3, 0.07 * height) or part.area < 4:
-        return True
-    if longest >= 0.3 * height or ink is None:
+    if longest >= 0.3 * height:
         return False
     return 3 * shortest < longest or _has_hole(ink[part.y : part.bottom, part.x : part.right])
 
@@ -179,6 +183,8 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
     used: set[int] = set()
     for i, top in enumerate(bars):
         for bottom in bars[i + 1 :]:
+            if bottom.y > top.bottom + 0.8 * height:  # sorted by y: the rest are further down
+                break
             if id(top) not in used and id(bottom) not in used and \
                     _equals_pair(top, bottom, height) and not _between(parts, top, bottom):
                 top.absorb(bottom, forced="=")

@@ -86,3 +86,22 @@ def test_pure_noise_is_refused():
     ink = ((rng.random((800, 800)) > 0.5) * 255).astype(np.uint8)
     with pytest.raises(ExpressionError):
         segment(ink)
+
+
+def test_small_thin_equals_beside_large_digits_is_kept():
+    # Pen-tablet writing: 90 px tall "1"s and an `=` whose bars are short thin dashes.
+    ink = page()
+    cv2.line(ink, (100, 50), (100, 140), 255, 4)
+    cv2.line(ink, (160, 92), (180, 92), 255, 3)
+    cv2.line(ink, (162, 104), (182, 104), 255, 3)
+    cv2.line(ink, (240, 50), (240, 140), 255, 4)
+    assert [s.forced for s in segment(ink)] == [None, "=", None]
+
+
+def test_short_thin_grid_leftovers_are_dropped_in_a_photo():
+    ink = page()
+    for x in (100, 240):
+        cv2.line(ink, (x, 50), (x, 140), 255, 4)
+    cv2.line(ink, (160, 60), (180, 60), 255, 2)  # dashes left of a squared paper's lines
+    cv2.line(ink, (165, 130), (165, 150), 255, 2)
+    assert len(segment(ink)) == 2
