@@ -205,11 +205,14 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
 
 
 def _equals_pair(top: _Part, bottom: _Part, height: float) -> bool:
-    """Bars of similar length, one above the other, no further apart than `=` bars are."""
+    """Bars of similar length, one above the other, no further apart than `=` bars are.
+
+    Written fast, the bottom bar often starts well to the right of the top one.
+    """
     overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
     gap = bottom.y - top.bottom
     longer, shorter = max(top.w, bottom.w), min(top.w, bottom.w)
-    return (overlap >= 0.5 * shorter and longer <= 3.5 * shorter
+    return (overlap >= 0.35 * shorter and longer <= 3.5 * shorter
             and 0 <= gap <= min(1.6 * longer, 0.8 * height))
 
 

@@ -105,3 +105,12 @@ def test_short_thin_grid_leftovers_are_dropped_in_a_photo():
     cv2.line(ink, (160, 60), (180, 60), 255, 2)  # dashes left of a squared paper's lines
     cv2.line(ink, (165, 130), (165, 150), 255, 2)
     assert len(segment(ink)) == 2
+
+
+def test_staggered_equals_bars_still_merge():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (160, 85), (230, 85), 255, 6)
+    cv2.line(ink, (205, 112), (265, 112), 255, 6)  # written fast: starts well to the right
+    cv2.line(ink, (330, 60), (330, 140), 255, 6)
+    assert [s.forced for s in segment(ink)] == [None, "=", None]
