@@ -16,10 +16,11 @@ import numpy as np
 from recognizer.labels import DIGITS, SYMBOLS
 from recognizer.training import datasets
 from recognizer.training.augment import augment
-from recognizer.training.glyphs import OPERATOR_GLYPHS, draw_glyph
+from recognizer.training.glyphs import DIGIT_VARIANTS, OPERATOR_GLYPHS, draw_glyph
 from recognizer.training.train import TrainConfig, train_and_convert
 
 DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
+FLAGGED_ONES = 2000  # drawn continental 1s: about a quarter of MNIST's 6742 ones
 
 NOTES = {
     "sharing_the_work": "symbols.tflite knows every class and decides digit or not; which "
@@ -43,12 +44,13 @@ def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list,
     return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas}
 
 
-def synthetic(per_class: dict[str, int], rng: np.random.Generator) -> tuple[list, list[str]]:
+def synthetic(per_glyph: dict[str, int], rng: np.random.Generator) -> tuple[list, list[str]]:
+    """Drawn glyphs and their class names (a digit variant is named by its digit)."""
     inks, names = [], []
-    for name, count in per_class.items():
+    for glyph, count in per_glyph.items():
         for _ in range(count):
-            inks.append(draw_glyph(name, int(rng.integers(24, 72)), int(rng.integers(1, 6)), rng))
-            names.append(name)
+            inks.append(draw_glyph(glyph, int(rng.integers(24, 72)), int(rng.integers(1, 6)), rng))
+            names.append(DIGIT_VARIANTS.get(glyph, glyph))
     return inks, names
 
 
@@ -69,9 +71,13 @@ def main() -> None:
     bh_inks, bh_names = sets["bhmsds"]
     cards = {}
 
+    # Continental 1s, which MNIST lacks; their own generator keeps each model reproducible alone.
+    variants = synthetic({"flagged_one": FLAGGED_ONES}, np.random.default_rng([args.seed, 1]))
+
     if args.only != "symbols":  # digit model: all MNIST train digits plus BHMSDS digits
-        digit_inks = mnist_inks + [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
-        digit_names = mnist_names + [n for n in bh_names if n in DIGITS]
+        bh_digits = [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
+        digit_inks = mnist_inks + bh_digits + variants[0]
+        digit_names = mnist_names + [n for n in bh_names if n in DIGITS] + variants[1]
         cards["digits"] = train_and_convert(
             digit_inks, digit_names, DIGITS, args.out / "digits",
             TrainConfig(epochs=args.digit_epochs, seed=args.seed, augment=augment,
@@ -80,8 +86,9 @@ def main() -> None:
 
     if args.only != "digits":  # symbol model: every class, digits subsampled
         keep = rng.choice(len(mnist_inks), 20000, replace=False)
-        op_inks = [mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0]
-        op_names = [mnist_names[i] for i in keep] + bh_names + sets["mdas"][1]
+        some = slice(FLAGGED_ONES // 3)  # in step with the third of MNIST kept here
+        op_inks = [mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0] + variants[0][some]
+        op_names = [mnist_names[i] for i in keep] + bh_names + sets["mdas"][1] + variants[1][some]
         counts = {name: op_names.count(name) for name in OPERATOR_GLYPHS}
         synth = synthetic({name: max(600, 3200 - counts[name]) for name in OPERATOR_GLYPHS}, rng)
         cards["symbols"] = train_and_convert(
@@ -96,7 +103,8 @@ def main() -> None:
         card["training_minutes"] = round(minutes, 1)
         card["notes"] = NOTES
         card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
-                                 "synthetic strokes (recognizer/training/glyphs.py)"]
+                                 "synthetic strokes (recognizer/training/glyphs.py): operators, "
+                                 "parentheses and continental 1s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"{', '.join(cards)} written to {args.out} in {minutes:.1f} min")
 

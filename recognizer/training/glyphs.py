@@ -21,14 +21,20 @@ def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: in
 def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
     """Strokes of one operator glyph and its height as a fraction of a digit's height."""
     j = lambda s=0.08: rng.uniform(-s, s)  # noqa: E731 - tiny jitter helper
-    if name == "plus":
-        return [[(0.0 + j(), 0.5 + j()), (1.0 + j(), 0.5 + j())],
-                [(0.5 + j(), 0.0 + j()), (0.5 + j(), 1.0 + j())]], rng.uniform(0.45, 0.75)
+    if name == "plus":  # the bars often cross off-centre
+        across, down = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7)
+        return [[(0.0 + j(), down + j()), (1.0 + j(), down + j())],
+                [(across + j(), 0.0 + j()), (across + j(), 1.0 + j())]], rng.uniform(0.45, 0.75)
     if name == "minus":
         return [[(0.0, 0.5 + j(0.1)), (0.5, 0.5 + j(0.05)), (1.0, 0.5 + j(0.1))]], 0.08
     if name == "cross":
-        if rng.random() < 0.25:  # cursive x: two arcs back to back
-            return [_arc(0.1, 0.5, 0.4, 0.5, -80, 80), _arc(0.9, 0.5, 0.4, 0.5, 100, 260)], \
+        if rng.random() < 0.35:  # cursive x: a reversed c and a c, crossing or back to back
+            left_end = rng.uniform(0.35, 0.55)  # where the reversed c's bulge reaches
+            right_start = left_end - rng.uniform(0.0, 0.2)
+            c_height = rng.uniform(0.3, 0.5)  # the c is often smaller and sits low
+            c_centre = 1.0 - c_height
+            return [_arc(0.05, 0.5, left_end - 0.05, 0.5, -110 + j(20), 100 + j(15)),
+                    _arc(1.0, c_centre, 1.0 - right_start, c_height, 95 + j(10), 270 + j(15))], \
                 rng.uniform(0.45, 0.7)
         return [[(0.0 + j(), 0.0 + j()), (1.0 + j(), 1.0 + j())],
                 [(1.0 + j(), 0.0 + j()), (0.0 + j(), 1.0 + j())]], rng.uniform(0.45, 0.7)
@@ -55,6 +61,15 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
         if rng.random() < 0.3:  # written in one stroke: a faint diagonal joins the bars (Z)
             return [top + bottom], gap
         return [top, bottom], gap
+    if name == "flagged_one":  # the continental 1: a long up-stroke into the stem, maybe a foot
+        top = (0.75 + j(0.05), 0.0)
+        # The flag falls at 30-60 degrees and the stem stands upright: a 7's bar is level and
+        # its stem leans.
+        reach, drop = rng.uniform(0.3, 0.6), rng.uniform(0.3, 0.5)
+        strokes = [[(top[0] - reach, drop), top, (top[0] + j(0.08), 1.0)]]
+        if rng.random() < 0.3:
+            strokes.append([(0.35 + j(), 1.0), (0.95 + j(), 1.0)])
+        return strokes, rng.uniform(0.9, 1.05)
     if name == "slash":
         return [[(0.75 + j(0.2), 0.0), (0.25 + j(0.2), 1.0)]], rng.uniform(0.9, 1.2)
     if name == "lparen":
@@ -68,6 +83,8 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
 
 OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
                    "rparen", "equals")
+# Digit shapes that MNIST's American writers rarely use, drawn as strokes: glyph → class.
+DIGIT_VARIANTS = {"flagged_one": "1"}
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
 
 
@@ -77,7 +94,8 @@ def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator)
         return _draw_digit(name, height, thickness, rng)
     strokes, rel_height = _strokes(name, rng)
     h = max(2.0, height * rel_height)
-    w = h * {"dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3}.get(name, 1.0)
+    w = h * {"dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3,
+             "flagged_one": 0.6}.get(name, 1.0)
     if name == "minus":
         w, h = height * rng.uniform(0.5, 0.9), max(1.0, thickness / 2)
     if name == "equals":
