@@ -19,6 +19,8 @@ from recognizer.segment import Segment
 _TOKENS = {**{d: d for d in DIGITS}, "plus": "+", "minus": "-", "asterisk": "*",
            "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")", "equals": "="}
 TOP_K = 3
+_DOT_SIZE = 0.25  # a dot's longest side as a share of the digits' median height, at most
+_DOT_BELIEF = 0.9  # how much of a tiny mark's probability goes to "dot"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,24 @@ def arrange(segments: Sequence[Segment], probs: np.ndarray) -> list[Slot]:
     return layout.line(items, "base")
 
 
+def _dots_by_size(segments: Sequence[Segment], probs: np.ndarray) -> np.ndarray:
+    """A compact mark under a quarter of the digits' height is a dot, whatever the model saw in
+    it: blown up to 28×28, a pen's blob looks like anything. (A minus is flat, an exponent
+    about half a digit tall.)"""
+    heights = [s.box[3] for s, p in zip(segments, probs, strict=True)
+               if not s.forced and SYMBOLS[int(np.argmax(p))] in DIGITS]
+    if not heights:
+        return probs
+    limit = _DOT_SIZE * float(np.median(heights))
+    probs = probs.copy()
+    for i, segment in enumerate(segments):
+        _, _, w, h = segment.box
+        if not segment.forced and max(w, h) <= limit and max(w, h) < 2.5 * min(w, h):
+            probs[i] *= 1 - _DOT_BELIEF
+            probs[i][SYMBOLS.index("dot")] += _DOT_BELIEF
+    return probs
+
+
 def _structural(token: str, role: str) -> Slot:
     return Slot(((token, 1.0),), None, role)
 
@@ -46,7 +66,7 @@ def _structural(token: str, role: str) -> Slot:
 class _Layout:
     def __init__(self, segments: Sequence[Segment], probs: np.ndarray) -> None:
         self.segments = segments
-        self.probs = probs
+        self.probs = _dots_by_size(segments, probs)
         self.is_equation = False
 
     def top(self, i: int) -> str:

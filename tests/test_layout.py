@@ -74,3 +74,15 @@ def test_forced_symbols_keep_their_meaning():
     slots = arrange(segments, probs("8", "plus", "2"))
     assert [s.candidates[0][0] for s in slots] == ["8", "/", "2"]
     assert slots[1].shape == "÷"
+
+
+def test_tiny_mark_is_a_dot_whatever_the_model_saw():
+    segments = [seg(100, 100, 30, 60), seg(140, 150, 8, 8), seg(160, 100, 30, 60),
+                seg(200, 100, 30, 60), seg(240, 120, 6, 7), seg(260, 100, 30, 60)]
+    # The model took the blobs for a 6 and a 4: one on the baseline, one at mid-height.
+    assert best_tokens(segments, ["7", "6", "0", "3", "4", "2"]) == "7.03*2"
+
+
+def test_small_digit_is_not_taken_for_a_dot():
+    segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30)]  # an exponent is half a digit
+    assert best_tokens(segments, ["3", "2"]) == "3^2"
