@@ -284,9 +284,15 @@ def tokenize(text: str) -> list[str]:
 # ---------------------------------------------------------------- decoding
 
 # Prefix states: what the next token may be. "operand" expects the start of an operand
-# (signs allowed), "equals" is "operand" right after '=' (and may end the input), "dot" needs
-# a digit, "integer"/"fraction" are inside a number, "closed" follows ')' or 'x'.
-_OPERAND, _EQUALS, _DOT, _INTEGER, _FRACTION, _CLOSED = range(6)
+# (signs allowed), "equals" is "operand" right after '=' (and may end the input), "signed" is
+# "operand" right after + - * / or a sign, "dot" needs a digit, "integer"/"fraction" are inside
+# a number, "closed" follows ')' or 'x'.
+_OPERAND, _EQUALS, _SIGNED, _DOT, _INTEGER, _FRACTION, _CLOSED = range(7)
+_EXPECTING_OPERAND = (_OPERAND, _EQUALS, _SIGNED)
+# People write 2-(-3), not 2--3, and never a unary plus: such readings are mostly a symbol
+# misread (a 1 taken for /, an = for -), so they cost this factor in decoding (typed text and
+# the parser still accept them).
+_UNUSUAL_SIGN = math.log(0.02)
 _ACCEPTING = (_EQUALS, _INTEGER, _FRACTION, _CLOSED)
 
 
@@ -318,11 +324,13 @@ def _advance(state: _Prefix, token: str) -> _Prefix | None:
     if token == "(":
         return _Prefix(_OPERAND, depth + 1, seen) if depth < MAX_DEPTH else None
     if token in "+-":
-        return _Prefix(_OPERAND, depth, seen)
-    if kind in (_OPERAND, _EQUALS):
+        return _Prefix(_SIGNED, depth, seen)
+    if kind in _EXPECTING_OPERAND:
         return None  # only operands and signs may follow an operator, '(' or '='
-    if token in "*/^":
-        return _Prefix(_OPERAND, depth, seen)
+    if token in "*/":
+        return _Prefix(_SIGNED, depth, seen)
+    if token == "^":
+        return _Prefix(_OPERAND, depth, seen)  # 2^-1 is usual
     if token == ")":
         return _Prefix(_CLOSED, depth - 1, seen) if depth > 0 else None
     if token == "=" and not seen and depth == 0:
@@ -353,7 +361,7 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
                 following = _advance(state, token)
                 if following is None or following.depth >= len(closing[0]):
                     continue
-                total = score + log_probability
+                total = score + log_probability + _sign_cost(state.kind, token)
                 if following not in grown or total > grown[following][0]:
                     grown[following] = (total, (token, path))
 
@@ -375,6 +383,13 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
     top = [options[0][0] for options in candidates]
     parse(top)  # raises the reason the most probable reading fails
     return top
+
+
+def _sign_cost(kind: int, token: str) -> float:
+    """Log-penalty of a unary plus, or of a minus straight after another operator or sign."""
+    if (token == "+" and kind in _EXPECTING_OPERAND) or (token == "-" and kind == _SIGNED):
+        return _UNUSUAL_SIGN
+    return 0.0
 
 
 def _closing_scores(logs: list[list[tuple[str, float]]]) -> list[list[float]]:

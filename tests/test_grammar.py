@@ -208,6 +208,15 @@ def test_decode_fixes_a_late_position_using_the_whole_sequence():
     assert decode(candidates) == list("1+2=3-0")
 
 
+def test_decode_doubts_a_unary_plus_and_a_sign_after_an_operator():
+    # "1/+12" and "1+2--3" parse, but people write neither: a 1 was taken for /, an = for -.
+    assert decode([[("1", 1.0)], [("/", 0.6), ("1", 0.4)], *sure("+12")]) == list("11+12")
+    assert decode([*sure("1+2"), [("-", 0.7), ("=", 0.3)], *sure("-3")]) == list("1+2=-3")
+    # A clear sign is still read: the doubt is a prior, not a rule.
+    assert decode([*sure("3*-2")]) == list("3*-2")
+    assert decode([*sure("x=-3")]) == list("x=-3")
+
+
 def test_decode_raises_the_top_reading_error_when_nothing_parses():
     with pytest.raises(ExpressionError, match="unbalanced parentheses"):
         decode([*sure("(2+3"), [("1", 0.6), ("4", 0.4)]])
