@@ -2,7 +2,8 @@
 
 Canonical tokens are single characters from ``0123456789.+-*/()=x^``. Grammar, loosest first::
 
-    equation := sum ['=' [sum]]          # "2+2=" (nothing after '=') means "evaluate 2+2"
+    equation := sum ('=' sum)* ['=']     # "2+2=" (nothing after '=') means "evaluate 2+2";
+                                         # a chain "7*5=30+5=35" holds when all sides are equal
     sum      := term (('+' | '-') term)*
     term     := unary (('*' | '/') unary | power)*   # a bare power after a term is implicit '*'
     unary    := ('+' | '-')* power                   # so -2^2 = -(2^2) = -4
@@ -58,8 +59,7 @@ class BinaryOp:
 
 @dataclass(frozen=True)
 class Equation:
-    left: Node
-    right: Node
+    sides: tuple[Node, ...]  # two or more
 
 
 Node = Number | Variable | Negate | BinaryOp | Equation
@@ -131,19 +131,15 @@ class _Parser:
             raise ExpressionError("the expression is nested too deeply")
 
     def equation(self) -> Node:
-        left = self.sum()
-        if self.peek() == "=":
+        sides = [self.sum()]
+        while self.peek() == "=":
             self.take()
-            if self.peek() is None:
-                return left
-            right = self.sum()
-            left = Equation(left, right)
-        kind = self.peek()
-        if kind == "=":
-            raise ExpressionError("there can be only one '=' sign")
-        if kind == ")":
+            if self.peek() is None and len(sides) == 1:
+                return sides[0]
+            sides.append(self.sum())
+        if self.peek() == ")":
             raise ExpressionError("unbalanced parentheses")
-        return left
+        return Equation(tuple(sides)) if len(sides) > 1 else sides[0]
 
     def sum(self) -> Node:
         node = self.term()
@@ -291,8 +287,9 @@ _OPERAND, _EQUALS, _SIGNED, _DOT, _INTEGER, _FRACTION, _CLOSED = range(7)
 _EXPECTING_OPERAND = (_OPERAND, _EQUALS, _SIGNED)
 # People write 2-(-3), not 2--3, and never a unary plus: such readings are mostly a symbol
 # misread (a 1 taken for /, an = for -), so they cost this factor in decoding (typed text and
-# the parser still accept them).
+# the parser still accept them). A second '=' (a chain) is rarer than one misread symbol too.
 _UNUSUAL_SIGN = math.log(0.02)
+_CHAINED_EQUALS = math.log(0.1)
 _ACCEPTING = (_EQUALS, _INTEGER, _FRACTION, _CLOSED)
 
 
@@ -333,7 +330,7 @@ def _advance(state: _Prefix, token: str) -> _Prefix | None:
         return _Prefix(_OPERAND, depth, seen)  # 2^-1 is usual
     if token == ")":
         return _Prefix(_CLOSED, depth - 1, seen) if depth > 0 else None
-    if token == "=" and not seen and depth == 0:
+    if token == "=" and depth == 0:
         return _Prefix(_EQUALS, depth, True)
     return None
 
@@ -361,7 +358,7 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
                 following = _advance(state, token)
                 if following is None or following.depth >= len(closing[0]):
                     continue
-                total = score + log_probability + _sign_cost(state.kind, token)
+                total = score + log_probability + _prior(state, token)
                 if following not in grown or total > grown[following][0]:
                     grown[following] = (total, (token, path))
 
@@ -385,11 +382,13 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
     return top
 
 
-def _sign_cost(kind: int, token: str) -> float:
-    """Log-penalty of a unary plus, or of a minus straight after another operator or sign."""
-    if (token == "+" and kind in _EXPECTING_OPERAND) or (token == "-" and kind == _SIGNED):
+def _prior(state: _Prefix, token: str) -> float:
+    """Log-penalty of a unary plus, of a minus straight after another operator or sign, and of
+    a second '='."""
+    if (token == "+" and state.kind in _EXPECTING_OPERAND) or (
+            token == "-" and state.kind == _SIGNED):
         return _UNUSUAL_SIGN
-    return 0.0
+    return _CHAINED_EQUALS if token == "=" and state.seen_equals else 0.0
 
 
 def _closing_scores(logs: list[list[tuple[str, float]]]) -> list[list[float]]:

@@ -15,6 +15,8 @@ where any divisor is zero are excluded.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -435,15 +437,37 @@ def _solve_equation(
     return Answer(result, None if exact else decimals)
 
 
+def _solve_chain(
+    differences: Sequence[sympy.Expr], divisors: Sequence[sympy.Expr], deadline: _Deadline
+) -> Answer:
+    """Solve a = b = c ...: the x where every difference is zero are the roots of the gcd of
+    their numerators (gcd(0, p) = p, and a non-zero number leaves no root)."""
+    numerators, divisors = [], list(divisors)
+    for difference in differences:
+        numerator, denominator = sympy.fraction(sympy.together(difference))
+        if denominator.has(X):
+            divisors.append(denominator)
+        numerators.append(numerator)
+        deadline.check()
+    try:
+        common = functools.reduce(sympy.gcd, numerators)
+    except sympy.PolynomialError as error:
+        raise MathError("I could not solve this equation") from error
+    return _solve_equation(common, divisors, deadline)
+
+
 def solve(node: Node, time_budget: float = TIME_BUDGET_SECONDS) -> Answer:
     """The exact answer for a parsed expression or equation; raises MathError."""
     deadline = _Deadline(time_budget)
     builder = _Builder(deadline)
     if isinstance(node, Equation):
-        difference = builder.build(node.left) - builder.build(node.right)
-        if builder.saw_x:
-            return _solve_equation(difference, builder.divisors, deadline)
-        return Answer("true" if _is_zero(difference) else "false")
+        sides = [builder.build(side) for side in node.sides]
+        differences = [left - right for left, right in itertools.pairwise(sides)]
+        if not builder.saw_x:
+            return Answer("true" if all(_is_zero(d) for d in differences) else "false")
+        if len(differences) == 1:
+            return _solve_equation(differences[0], builder.divisors, deadline)
+        return _solve_chain(differences, builder.divisors, deadline)
     return _value_answer(builder.build(node))
 
 

@@ -83,8 +83,12 @@ def test_decimals_are_exact():
 
 def test_equation_at_top():
     assert parse("2x+3=11") == Equation(
-        BinaryOp("+", BinaryOp("*", num(2), Variable()), num(3)), num(11)
+        (BinaryOp("+", BinaryOp("*", num(2), Variable()), num(3)), num(11))
     )
+
+
+def test_chain_of_equalities():
+    assert parse("x=6-1=5") == Equation((Variable(), BinaryOp("-", num(6), num(1)), num(5)))
 
 
 def test_trailing_equals_means_evaluate():
@@ -106,7 +110,8 @@ def test_canonical_joins_tokens():
         ("*2", "can't start with ×"),
         ("2*/3", "two operators in a row"),
         ("()", "nothing inside the parentheses"),
-        ("1=2=3", "only one '='"),
+        ("1=2=3=", "ends with an operator"),
+        ("1==2", "two operators in a row"),
         ("=2", "one side of the '=' is empty"),
         ("5.", "decimal point must be followed by a digit"),
         ("1.2.3", "two decimal points"),

@@ -131,6 +131,22 @@ def test_equation_without_x_is_checked(text, result):
     assert answer(text).result == result
 
 
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("7*5=7+7+7+7+7=35", "true"),
+        ("7*5=30+5=36", "false"),
+        ("x=61-5=56", "x = 56"),  # solved, then checked
+        ("x=61-5=57", "no solution"),
+        ("x+x=2x=4", "x = 2"),  # the first link holds for any x
+        ("x^2=4=2x", "x = 2"),  # x = -2 fails the second link
+        ("x/x=1=1", "any x except x = 0"),
+    ],
+)
+def test_chains_of_equalities(text, result):
+    assert answer(text).result == result
+
+
 def test_irrational_identity_is_true():
     assert answer("(1+2^0.5)^2=3+2*2^0.5").result == "true"
 
