@@ -8,20 +8,25 @@ import cv2
 import numpy as np
 
 from recognizer.classify import default_classifier
-from recognizer.clean import clean, deskewed
-from recognizer.decode import decode_image
+from recognizer.clean import Cleaned, clean, deskewed
+from recognizer.decode import decode_image, read_header
 from recognizer.grammar import decode
 from recognizer.labels import GLYPH
 from recognizer.layout import Slot, arrange
 from recognizer.normalize import normalize_symbol
-from recognizer.segment import Segment, segment
+from recognizer.segment import JOIN_MIN_HEIGHT, Segment, segment
 from recognizer.solve import solve_tokens
 from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
 
 MAX_SYMBOLS = 200
-# Long side the photo is decoded to: Telegram sends 1280 px; larger photos are decoded at 1/2
-# or 1/4 scale straight from the JPEG, which is what keeps decoding cheap.
+# Long side the photo is read at: first WORK_SIDE, then MAX_SIDE if the writing came out smaller
+# than MIN_TEXT_HEIGHT. Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale
+# straight from its DCT, so reading at half size costs a quarter of the pixels at every stage.
+WORK_SIDE = 640
 MAX_SIDE = 1280
+# Digits this tall are read as well as larger ones (they become 20 px in the classifier), and
+# it is the photo scale at which segmentation joins strokes broken by faint ink.
+MIN_TEXT_HEIGHT = JOIN_MIN_HEIGHT
 
 
 def load_models() -> None:
@@ -59,16 +64,11 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     watch = stopwatch or Stopwatch()
     symbols: tuple[SymbolRead, ...] = ()
     try:
-        grey = decode_image(image_bytes, max_side=MAX_SIDE, grey=True)
-        watch.lap("decode")
-        cleaned = clean(grey)
-        watch.lap("clean")
-        segments = find_symbols(cleaned.ink)
-        watch.lap("segment")
+        image, _, segments = read_symbols(image_bytes, watch, grey=True)
         slots = classify_and_arrange(segments, watch)
         tokens, unparsable = _tokens(slots)
         watch.lap("grammar")
-        symbols = _reads(segments, slots, tokens)
+        symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
         if unparsable:
             raise unparsable
         solution = solve_tokens(tokens)
@@ -83,14 +83,34 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
                        confidence=round(confidence, 4), symbols=symbols, ms=watch.total)
 
 
-def find_symbols(ink: np.ndarray) -> list[Segment]:
-    segments = segment(ink)
+def read_symbols(image_bytes: bytes, watch: Stopwatch,
+                 grey: bool) -> tuple[np.ndarray, Cleaned, list[Segment]]:
+    """Decode, clean and segment at the smallest size where the writing is still tall enough.
+
+    Returns the decoded picture, its cleaning and the symbols (boxes in that picture's pixels).
+    """
+    for side in (WORK_SIDE, MAX_SIDE):
+        image = decode_image(image_bytes, max_side=side, grey=grey)
+        watch.lap("decode")
+        cleaned = clean(image)
+        watch.lap("clean")
+        segments = segment(cleaned.ink)
+        watch.lap("segment")
+        shrunk = max(image.shape[:2]) == side  # else the picture is no larger than this
+        if not shrunk or _symbol_height(segments) >= MIN_TEXT_HEIGHT:
+            break
     if not segments:
         raise RecognizerError("I couldn't find any handwriting in this picture.")
     if len(segments) > MAX_SYMBOLS:
         raise RecognizerError(f"That is more than {MAX_SYMBOLS} symbols; "
                               "please send one expression at a time.")
-    return segments
+    return image, cleaned, segments
+
+
+def _symbol_height(segments: list[Segment]) -> float:
+    """Median height of the symbols that are not flat (minus, fraction bars, `=`)."""
+    heights = [s.box[3] for s in segments if s.box[2] < 2.2 * s.box[3]]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def classify_and_arrange(segments: list[Segment], watch: Stopwatch) -> list[Slot]:
@@ -110,7 +130,15 @@ def _tokens(slots: list[Slot]) -> tuple[list[str], RecognizerError | None]:
         return [slot.candidates[0][0] for slot in slots], error
 
 
-def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> tuple[SymbolRead, ...]:
+def _box_scale(image_bytes: bytes, image: np.ndarray) -> float:
+    """Factor from the pixels read to the picture as decoded at up to MAX_SIDE, the frame the
+    boxes are reported in whatever size the symbols were read at."""
+    header = read_header(image_bytes)
+    return min(max(header.width, header.height), MAX_SIDE) / max(image.shape[:2])
+
+
+def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str],
+           box_scale: float = 1.0) -> tuple[SymbolRead, ...]:
     reads = []
     for slot, token in zip(slots, tokens, strict=True):
         if slot.symbol is None:
@@ -118,9 +146,15 @@ def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> tup
         probability = dict(slot.candidates).get(token, 0.0)
         alternatives = tuple(Alternative(t, round(p, 4)) for t, p in slot.candidates if t != token)
         reads.append(SymbolRead(label=token, glyph=_glyph(token, segments[slot.symbol], slot),
-                                box=segments[slot.symbol].box, confidence=round(probability, 4),
+                                box=_scaled(segments[slot.symbol].box, box_scale),
+                                confidence=round(probability, 4),
                                 alternatives=alternatives, role=slot.role))
     return tuple(reads)
+
+
+def _scaled(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
 
 
 def _glyph(token: str, segment: Segment, slot: Slot) -> str:
@@ -136,10 +170,9 @@ def _glyph(token: str, segment: Segment, slot: Slot) -> str:
 
 def annotate(image_bytes: bytes) -> bytes:
     """PNG of the picture with each symbol's box and label, to show what was read."""
-    image = decode_image(image_bytes, max_side=MAX_SIDE)
-    cleaned = clean(image)
-    segments = find_symbols(cleaned.ink)
-    slots = classify_and_arrange(segments, Stopwatch())
+    watch = Stopwatch()
+    image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
+    slots = classify_and_arrange(segments, watch)
     tokens, _ = _tokens(slots)
     canvas = deskewed(image, cleaned.angle).copy()
     scale = max(canvas.shape[:2]) / 1000

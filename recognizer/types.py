@@ -33,7 +33,7 @@ class SymbolRead:
 
     label: str  # canonical token chosen by the grammar
     glyph: str  # what was drawn: "×", "·", "*", "÷", "/", "−", "=", digits, "x", "(", ")", "."
-    box: tuple[int, int, int, int]  # x, y, w, h in the cleaned image
+    box: tuple[int, int, int, int]  # x, y, w, h in the (deskewed) picture, long side <= 1280
     confidence: float  # classifier probability of the chosen label
     alternatives: tuple[Alternative, ...] = ()  # other labels, most probable first
     role: str = "base"  # "base", "exponent", "numerator" or "denominator"

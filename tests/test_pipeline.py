@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import annotate, recognize
+from recognizer import annotate, pipeline, recognize
 from recognizer.training.glyphs import draw_expression
 
 
@@ -61,6 +61,37 @@ def test_blue_ink_and_a_large_photo_canvas():
     page = on_page(draw_expression("9-4×2", 5, ink=(160, 60, 20)), 2200, 1400)
     recognition = recognize(jpeg(page))
     assert recognition.result == "1", recognition
+
+
+def _decoded_sides(monkeypatch) -> list[int]:
+    """Record the max_side of every decode the pipeline makes."""
+    sides: list[int] = []
+    real = pipeline.decode_image
+
+    def recording(data: bytes, *, max_side: int, grey: bool = False) -> np.ndarray:
+        sides.append(max_side)
+        return real(data, max_side=max_side, grey=grey)
+
+    monkeypatch.setattr(pipeline, "decode_image", recording)
+    return sides
+
+
+def test_large_writing_is_read_at_the_working_size(monkeypatch):
+    page = cv2.resize(draw_expression("38+4", 2, height=120), None, fx=1.6, fy=1.6)  # 190 px
+    sides = _decoded_sides(monkeypatch)
+    recognition = recognize(jpeg(page))
+    assert recognition.result == "42"
+    assert sides == [pipeline.WORK_SIDE]
+    # Boxes are in the picture's own pixels, not those of the half-size copy that was read.
+    rightmost = max(s.box[0] + s.box[2] for s in recognition.symbols)
+    assert rightmost > 0.6 * page.shape[1]
+
+
+def test_small_writing_on_a_large_page_is_read_again_at_full_size(monkeypatch):
+    page = on_page(draw_expression("38+4", 2, height=45), 1280, 960)
+    sides = _decoded_sides(monkeypatch)
+    assert recognize(jpeg(page)).result == "42"
+    assert sides == [pipeline.WORK_SIDE, pipeline.MAX_SIDE]
 
 
 def test_white_on_black_board():
