@@ -20,7 +20,8 @@ from recognizer.training.glyphs import DIGIT_VARIANTS, OPERATOR_GLYPHS, draw_gly
 from recognizer.training.train import TrainConfig, train_and_convert
 
 DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
-FLAGGED_ONES = 2000  # drawn continental 1s: about a quarter of MNIST's 6742 ones
+# Drawn continental digits, about a quarter as many as MNIST's 6742 ones and 6265 sevens.
+CONTINENTAL = {"flagged_one": 2000, "crossed_seven": 1500}
 
 NOTES = {
     "sharing_the_work": "symbols.tflite knows every class and decides digit or not; which "
@@ -71,8 +72,9 @@ def main() -> None:
     bh_inks, bh_names = sets["bhmsds"]
     cards = {}
 
-    # Continental 1s, which MNIST lacks; their own generator keeps each model reproducible alone.
-    variants = synthetic({"flagged_one": FLAGGED_ONES}, np.random.default_rng([args.seed, 1]))
+    # Continental 1s and 7s, which MNIST lacks; their own generator keeps each model
+    # reproducible when trained alone.
+    variants = synthetic(CONTINENTAL, np.random.default_rng([args.seed, 1]))
 
     if args.only != "symbols":  # digit model: all MNIST train digits plus BHMSDS digits
         bh_digits = [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
@@ -86,7 +88,7 @@ def main() -> None:
 
     if args.only != "digits":  # symbol model: every class, digits subsampled
         keep = rng.choice(len(mnist_inks), 20000, replace=False)
-        some = slice(FLAGGED_ONES // 3)  # in step with the third of MNIST kept here
+        some = slice(None, None, 3)  # in step with the third of MNIST kept here
         op_inks = [mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0] + variants[0][some]
         op_names = [mnist_names[i] for i in keep] + bh_names + sets["mdas"][1] + variants[1][some]
         counts = {name: op_names.count(name) for name in OPERATOR_GLYPHS}
@@ -104,7 +106,7 @@ def main() -> None:
         card["notes"] = NOTES
         card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
                                  "synthetic strokes (recognizer/training/glyphs.py): operators, "
-                                 "parentheses and continental 1s"]
+                                 "parentheses and continental 1s and 7s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"{', '.join(cards)} written to {args.out} in {minutes:.1f} min")
 

@@ -70,6 +70,13 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
         if rng.random() < 0.3:
             strokes.append([(0.35 + j(), 1.0), (0.95 + j(), 1.0)])
         return strokes, rng.uniform(0.9, 1.05)
+    if name == "crossed_seven":  # the continental 7: a level bar, a leaning stem, a cross-bar
+        bar_y, lean = j(0.05), rng.uniform(0.2, 0.5)
+        cross_y = rng.uniform(0.4, 0.6)
+        cross_x = 1.0 - lean * cross_y  # where the stem passes at that height
+        return [[(0.0 + j(), bar_y), (1.0 + j(0.05), bar_y + j(0.05)), (1.0 - lean, 1.0)],
+                [(cross_x - rng.uniform(0.25, 0.4), cross_y + j(0.05)),
+                 (cross_x + rng.uniform(0.15, 0.3), cross_y + j(0.05))]], rng.uniform(0.9, 1.05)
     if name == "slash":
         return [[(0.75 + j(0.2), 0.0), (0.25 + j(0.2), 1.0)]], rng.uniform(0.9, 1.2)
     if name == "lparen":
@@ -84,7 +91,7 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
 OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
                    "rparen", "equals")
 # Digit shapes that MNIST's American writers rarely use, drawn as strokes: glyph → class.
-DIGIT_VARIANTS = {"flagged_one": "1"}
+DIGIT_VARIANTS = {"flagged_one": "1", "crossed_seven": "7"}
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
 
 
@@ -95,7 +102,7 @@ def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator)
     strokes, rel_height = _strokes(name, rng)
     h = max(2.0, height * rel_height)
     w = h * {"dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3,
-             "flagged_one": 0.6}.get(name, 1.0)
+             "flagged_one": 0.6, "crossed_seven": 0.7}.get(name, 1.0)
     if name == "minus":
         w, h = height * rng.uniform(0.5, 0.9), max(1.0, thickness / 2)
     if name == "equals":
