@@ -22,7 +22,14 @@ _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid 
 _INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
 _INK_THRESHOLD_RANGE = (100, 215)  # clamp: paper noise stays above 215
 _NOISE_LEVEL = 8  # grey levels of paper texture and sensor noise
-_LINE_MARGIN = 30  # on a ruled line, ink must be this much darker than the line
+_LINE_MARGIN = 30  # on a ruled line, ink must be this much darker than the line...
+_FAINT_MARGIN = 12  # ... or this much where it joins such ink: a line's own noise rarely gets there
+# Radius, in pooled pixels (a tenth of the pooled long side), of the window over which a line's
+# darkness is averaged: a few squares of squared paper, so it follows the light and the focus.
+_LEVEL_RADIUS = 24
+_LEVEL_SPREAD = 15  # a line's middle this much darker than the lines around it is ink on it
+_LEVEL_RANGE = 30  # the lines of a page are at most this much darker than their median
+_RULE_TILT_DEGREES = 4.0  # lines tilted less than this are found before the page is deskewed
 _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
 
@@ -31,6 +38,22 @@ _MAX_SKEW_DEGREES = 15.0
 class Cleaned:
     ink: np.ndarray  # uint8 mask, 255 = ink, 0 = background
     angle: float  # degrees applied counter-clockwise (OpenCV convention); 0.0 when not rotated
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Masks of the ruled lines on the pooled copy, 255 on a line."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+
+    @property
+    def both(self) -> np.ndarray:
+        return cv2.bitwise_or(self.horizontal, self.vertical)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.horizontal.any() or self.vertical.any())
 
 
 def clean(image: np.ndarray) -> Cleaned:
@@ -43,14 +66,20 @@ def clean(image: np.ndarray) -> Cleaned:
     threshold = _ink_threshold(flat) - 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
     factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
     darkest = _min_pooled(flat, factor)
-    angle = _skew_angle(_below(darkest, threshold))
+    rules = _find_rules(darkest, flat.shape, factor)
+    # Bits of squared paper left beside the symbols would tip the fitted text line.
+    angle = _skew_angle(cv2.subtract(_below(darkest, threshold), rules.both))
     if angle:
         # Nearest-pixel rotation costs less than half of a smooth one; its one-pixel stair steps
         # do not matter to the classifier.
         flat = _rotate(flat, angle, cv2.INTER_NEAREST, border=255)
         darkest = _min_pooled(flat, factor)
+        # The lines moved; but a page without lines before a small rotation has none after it.
+        if rules.found or abs(angle) > _RULE_TILT_DEGREES:
+            rules = _find_rules(darkest, flat.shape, factor)
     ink = _below(flat, threshold)
-    ink = _remove_rules(ink, flat, darkest, factor)
+    if rules.found:
+        ink = _remove_rules(ink, flat, darkest, rules, factor)
     return Cleaned(ink=ink, angle=angle)
 
 
@@ -184,56 +213,131 @@ def _rotate(image: np.ndarray, angle: float, interpolation: int, border: int | t
     )
 
 
-def _remove_rules(
-    ink: np.ndarray, flat: np.ndarray, darkest: np.ndarray, factor: int
-) -> np.ndarray:
-    """Erase ruled and squared-paper lines: thin straight runs spanning most of the image.
+def _find_rules(darkest: np.ndarray, shape: tuple[int, int], factor: int) -> Rules:
+    """Ruled and squared-paper lines: thin straight runs spanning most of the image.
 
     Handwritten ``-``, ``=``, fraction bars and ``1`` are far shorter than the page. The lines
-    are looked for in ``darkest`` (``flat`` min-pooled ``factor`` times) among everything darker
-    than paper, where even faint lines are unbroken. On a line, ink stays where it is clearly
-    darker than the line, or where a stroke continues on both sides of it.
+    are looked for in ``darkest`` (the flattened picture min-pooled ``factor`` times) among
+    everything darker than paper, where even faint lines are unbroken.
     """
-    height, width = ink.shape
+    height, width = shape
     long_side = max(height, width)
     pooled = _below(darkest, _PAPER_LEVEL - 1)
     run = max(3, max(15, long_side // 32) // factor)
     # A rule spans most of the picture, and is long next to its long side too: in a tight crop of
-    # an expression, a "1" can be as tall as the picture.
-    horizontal = _long_lines(pooled, run, max(width, 0.8 * long_side) / 2 / factor, min_count=1)
+    # an expression, a "1" can be as tall as the picture. Ruled paper shows at least two lines;
+    # one long bar alone is more likely a fraction bar or a minus.
+    horizontal = _long_lines(pooled, run, max(width, 0.8 * long_side) / 2 / factor, min_count=2)
     # Squared paper has many vertical lines; one or two tall straight strokes are more likely "1"s.
     vertical = _long_lines(pooled.T, run, max(height, 0.8 * long_side) / 2 / factor, min_count=3)
-    rules = cv2.bitwise_or(horizontal, vertical.T)
-    if not rules.any():
-        return ink
-    line_level = float(np.median(darkest[rules > 0]))
-    rules = cv2.resize(rules, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-    rules = np.ascontiguousarray(rules[:height, :width])
-    on_line = cv2.bitwise_and(ink, rules)
-    darker_than_line = cv2.bitwise_and(on_line, _below(flat, line_level - _LINE_MARGIN))
-    kept = cv2.bitwise_or(cv2.subtract(ink, rules), darker_than_line)
-    # Re-fill a pixel on a line when the stroke continues on both sides of the line.
+    return Rules(horizontal, np.ascontiguousarray(vertical.T))
+
+
+def _remove_rules(
+    ink: np.ndarray, flat: np.ndarray, darkest: np.ndarray, rules: Rules, factor: int
+) -> np.ndarray:
+    """Erase the ruled lines from the ink. On a line, ink stays where it is clearly darker than
+    the line there, or where a stroke continues on both sides of it.
+    """
+    height, width = ink.shape
+
+    def full_size(pooled: np.ndarray) -> np.ndarray:
+        pooled = cv2.resize(pooled, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+        return np.ascontiguousarray(pooled[:height, :width])
+
+    level = full_size(_line_level(darkest, rules))
+    on_rules = cv2.compare(level, 255, cv2.CMP_LT)
+    on_line = cv2.bitwise_and(ink, on_rules)
+    kept = cv2.bitwise_or(cv2.subtract(ink, on_rules), _darker(on_line, flat, level, _LINE_MARGIN))
+    # A faint stroke running along a line is only a little darker than the line: keep it where
+    # it joins the ink kept so far.
+    kept = _joined(kept, _darker(on_line, flat, level, _FAINT_MARGIN))
+    # Re-fill a pixel on a line where the stroke continues on both sides of the line: above and
+    # below a horizontal line, left and right of a vertical one. Closing along the line instead
+    # would re-fill the line itself between dark specks.
     span = 4 * factor + 5
     bridge_v = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge_h = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
-    bridges = cv2.bitwise_and(cv2.bitwise_or(bridge_v, bridge_h), on_line)
-    return cv2.bitwise_or(kept, bridges)
+    bridges = cv2.bitwise_or(
+        cv2.bitwise_and(bridge_v, full_size(rules.horizontal)),
+        cv2.bitwise_and(bridge_h, full_size(rules.vertical)),
+    )
+    return cv2.bitwise_or(kept, cv2.bitwise_and(bridges, on_line))
+
+
+def _darker(mask: np.ndarray, flat: np.ndarray, level: np.ndarray, margin: int) -> np.ndarray:
+    """The pixels of ``mask`` more than ``margin`` darker than ``level``."""
+    return cv2.bitwise_and(mask, cv2.compare(flat, cv2.subtract(level, margin), cv2.CMP_LT))
+
+
+def _joined(seeds: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """``seeds`` together with the pixels of ``extra`` connected to them."""
+    count, labels = cv2.connectedComponents(cv2.bitwise_or(seeds, extra), connectivity=8)
+    touched = np.zeros(count, np.uint8)
+    touched[labels[seeds > 0]] = 255
+    touched[0] = 0
+    return np.take(touched, labels)
+
+
+def _line_level(darkest: np.ndarray, rules: Rules) -> np.ndarray:
+    """Grey level of the lines at each pixel of the pooled copy (255 off the lines).
+
+    Lines are darker where the photo is sharper or the print heavier, and the vertical lines of
+    squared paper often differ from the horizontal ones, so one level for the whole page is too
+    light for some lines and too dark for others. A line's level is the average, over a window a
+    few squares wide, of the middles (the darkest pixel across the line, not its blurred edges)
+    of the lines running the same way.
+    """
+    level = np.full(darkest.shape, 255, np.float32)
+    for lines, across in ((rules.horizontal, (3, 1)), (rules.vertical, (1, 3))):
+        middle = cv2.compare(darkest, cv2.erode(darkest, np.ones(across, np.uint8)), cv2.CMP_LE)
+        middle = cv2.bitwise_and(lines, middle)
+        if not middle.any():
+            continue
+        mean = _local_mean(darkest, middle)
+        # Ink lying on the lines pulls the average down: average again without it.
+        middle = cv2.bitwise_and(middle, _at_least(darkest, mean - _LEVEL_SPREAD))
+        mean = _local_mean(darkest, middle)
+        # Nor can a stroke alone set it (a fraction bar far from the ruled lines is no line).
+        mean = np.maximum(mean, float(np.median(darkest[middle > 0])) - _LEVEL_RANGE)
+        # Where lines cross, both darken the pixel.
+        level = np.where(lines > 0, level * mean / 255, level)
+    return level.astype(np.uint8)
+
+
+def _local_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Average of ``values`` under ``mask`` around each pixel; 255 where the window has none."""
+    size = (2 * _LEVEL_RADIUS + 1,) * 2
+    count = cv2.boxFilter(mask // 255, cv2.CV_32F, size, normalize=False)
+    total = cv2.boxFilter(cv2.bitwise_and(values, mask), cv2.CV_32F, size, normalize=False)
+    return np.divide(total, count, out=np.full_like(total, 255), where=count > 0)
+
+
+def _at_least(values: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """255 where ``values >= bound``, else 0."""
+    return (values >= bound).astype(np.uint8) * 255
 
 
 def _long_lines(mask: np.ndarray, run: int, min_length: float, min_count: int) -> np.ndarray:
     """Mask of thin horizontal lines at least ``min_length`` long, built from straight runs.
 
-    Runs are found with an opening by a short horizontal segment, so lines tilted by a couple of
-    degrees or broken by faint spots are still found once neighbouring runs are linked.
+    Runs are found with an opening by a short horizontal segment, so lines tilted by a few
+    degrees or broken by faint spots are still found once neighbouring runs are linked: along the
+    row, and to runs one or two rows away (the steps of a tilted line). A stroke running beside a
+    line a little farther away stays apart, and is not erased with it.
     """
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
     if not runs.any():
         return np.zeros_like(mask)
-    linked = cv2.dilate(runs, np.ones((3, run), np.uint8))
+    linked = cv2.dilate(runs, np.ones((2, run), np.uint8))
     _, labels, stats, _ = cv2.connectedComponentsWithStats(linked, connectivity=8)
     line_width, line_height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    is_line = (line_width >= min_length) & (line_height * 8 <= line_width)
-    is_line[0] = False  # background
-    if np.count_nonzero(is_line) < min_count:
+    thin = line_height * 8 <= line_width
+    thin[0] = False  # background
+    if np.count_nonzero(thin & (line_width >= min_length)) < min_count:
         return np.zeros_like(mask)
+    # A tilted line near the top or bottom edge leaves the picture part of the way across.
+    top = stats[:, cv2.CC_STAT_TOP]
+    cut_off = (top == 0) | (top + line_height >= mask.shape[0])
+    is_line = thin & ((line_width >= min_length) | (cut_off & (line_width >= min_length / 4)))
     return cv2.bitwise_and(runs, (is_line.astype(np.uint8) * 255)[labels])

@@ -59,10 +59,11 @@ def _lined(page: np.ndarray, spacing: int = 48, colour=(200, 170, 150), thicknes
 def _squared(page: np.ndarray, spacing: int = 32, colour=(235, 200, 170)) -> np.ndarray:
     """Light-blue squared paper, as printed in school notebooks."""
     page = page.copy()
-    for y in range(spacing // 2, HEIGHT, spacing):
-        cv2.line(page, (0, y), (WIDTH - 1, y), colour, 2)
-    for x in range(spacing // 2, WIDTH, spacing):
-        cv2.line(page, (x, 0), (x, HEIGHT - 1), colour, 2)
+    height, width = page.shape[:2]
+    for y in range(spacing // 2, height, spacing):
+        cv2.line(page, (0, y), (width - 1, y), colour, 2)
+    for x in range(spacing // 2, width, spacing):
+        cv2.line(page, (x, 0), (x, height - 1), colour, 2)
     return page
 
 
@@ -163,6 +164,145 @@ def test_dark_squared_paper_is_removed_around_a_sparse_expression() -> None:
     dark_grid = _squared(_page(), colour=(170, 140, 120))
     cleaned = clean(_noisy(_ink_on(dark_grid, strokes, BLACK_INK)))
     assert _iou(cleaned.ink, strokes) > 0.7
+
+
+# Handwriting as pen strokes (x, y) on the 640×480 page: "13+72-", level, between y=200 and 320.
+THIN_GLYPHS = (
+    ((100, 230), (128, 200), (128, 320)),
+    ((160, 215), (185, 200), (210, 215), (200, 250), (180, 258), (205, 268), (215, 295),
+     (195, 318), (160, 310)),
+    ((250, 260), (300, 260)),
+    ((275, 235), (275, 285)),
+    ((330, 205), (390, 205), (350, 320)),
+    ((420, 220), (445, 203), (475, 215), (470, 250), (425, 318), (485, 318)),
+    ((520, 262), (580, 262)),
+)
+LIGHT_BLUE_GRID = (235, 195, 160)
+
+
+def _photo_of_squared_paper(
+    grid_colour: tuple[int, int, int], period: int, tilt: float, width: int,
+    ink: tuple[int, int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A phone photo of thin pen strokes on squared paper, and the strokes' true mask.
+
+    Drawn 4× larger and shrunk, so the 2 px grid lines and the strokes have soft edges. As in
+    real photos the grid is darker in the middle, where the lens is sharpest, than at the edges;
+    it may be turned by ``tilt`` degrees against the writing, and one stroke (the "-") lies on a
+    grid line. Then blur, sensor noise and JPEG.
+    """
+    scale = 4
+    big = (HEIGHT * scale, WIDTH * scale)
+    shift = (period // 2 - 262) % period  # puts the "-" on a horizontal grid line
+    drawn = np.zeros(big, np.uint8)
+    for stroke in THIN_GLYPHS:
+        points = np.array([(x * scale, (y + shift) * scale) for x, y in stroke], np.int32)
+        cv2.polylines(drawn, [points], False, 255, width * scale, cv2.LINE_AA)
+    grid = np.zeros(big, np.uint8)
+    slope, reach = np.tan(np.radians(tilt)), 2 * max(big)
+    for k in range(-max(HEIGHT, WIDTH) // period, 2 * max(HEIGHT, WIDTH) // period):
+        at = (k * period + period // 2) * scale
+        cv2.line(grid, (-reach, round(at - slope * reach)), (reach, round(at + slope * reach)),
+                 255, 2 * scale, cv2.LINE_AA)
+        cv2.line(grid, (round(at + slope * reach), -reach), (round(at - slope * reach), reach),
+                 255, 2 * scale, cv2.LINE_AA)
+    cover = cv2.resize(drawn, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA) / 255
+    grid_cover = cv2.resize(grid, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA) / 255
+    rows, columns = np.mgrid[0:HEIGHT, 0:WIDTH]
+    sharpness = 1.4 - 1.8 * ((columns / WIDTH - 0.5) ** 2 + (rows / HEIGHT - 0.5) ** 2)
+    photo = np.full((HEIGHT, WIDTH, 3), PAPER, np.float64)
+    photo *= 1 - (grid_cover * sharpness)[..., None] * (1 - np.array(grid_colour) / 255)
+    photo *= 1 - cover[..., None] * (1 - np.array(ink) / 255)  # ink over a line is darker still
+    photo = _noisy(cv2.GaussianBlur(photo, (0, 0), 0.6), sigma=3.0)
+    jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 85])[1]
+    photo = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    return photo, (cover >= 0.5).astype(np.uint8) * 255
+
+
+def _near(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """True within ``pixels`` of the mask's ink."""
+    size = 2 * pixels + 1
+    return cv2.dilate(mask, np.ones((size, size), np.uint8)) > 0
+
+
+@pytest.mark.parametrize(
+    ("grid_colour", "period", "tilt", "width", "ink"),
+    [
+        (LIGHT_BLUE_GRID, 24, 0.0, 1, BLUE_INK),
+        (LIGHT_BLUE_GRID, 24, 1.5, 2, BLUE_INK),
+        (LIGHT_BLUE_GRID, 40, -2.0, 1, BLACK_INK),
+        (LIGHT_BLUE_GRID, 40, 1.0, 3, BLUE_INK),
+        ((225, 205, 150), 24, 2.0, 1, BLACK_INK),  # cyan
+        ((225, 205, 150), 32, 0.0, 2, BLUE_INK),
+        ((185, 215, 175), 24, -1.5, 2, BLUE_INK),  # green
+        ((185, 215, 175), 40, 0.0, 1, BLUE_INK),
+        ((190, 190, 190), 32, 1.5, 1, BLUE_INK),  # grey
+        ((190, 190, 190), 40, -1.0, 3, BLACK_INK),
+    ],
+)
+def test_thin_strokes_on_dark_squared_paper_survive_and_the_grid_goes(
+    grid_colour, period, tilt, width, ink
+) -> None:
+    photo, strokes = _photo_of_squared_paper(grid_colour, period, tilt, width, ink)
+    cleaned = clean(photo)
+    assert cleaned.angle == 0.0  # leftovers of the grid must not tip the level text line
+    ink_mask = cleaned.ink > 0
+    assert _iou(cleaned.ink, strokes) > 0.65
+    # Every stroke pixel has ink within a pixel, and each glyph is still one piece.
+    assert np.count_nonzero(_near(cleaned.ink, 1)[strokes > 0]) > 0.98 * np.count_nonzero(strokes)
+    _, glyphs = cv2.connectedComponents(strokes)
+    _, pieces = cv2.connectedComponents(cleaned.ink)
+    for glyph in range(1, glyphs.max() + 1):
+        assert len(np.unique(pieces[ink_mask & _near((glyphs == glyph).astype(np.uint8), 1)])) == 1
+    # The grid is gone: hardly any ink away from the strokes (a grid line alone is 640 px).
+    assert np.count_nonzero(ink_mask & ~_near(strokes, 2)) < 20
+
+
+@pytest.mark.parametrize("degrees", [2.0, 3.0, -3.0, 4.0])
+@pytest.mark.parametrize("shift", [8, 24])
+def test_squared_paper_turned_a_few_degrees_leaves_no_long_dashes_at_the_edges(
+    degrees, shift
+) -> None:
+    """Turned paper: lines near the top and bottom leave the picture part of the way across."""
+    sheet = _squared(np.full((2 * HEIGHT, 2 * WIDTH, 3), PAPER, np.uint8), colour=(200, 160, 120))
+    sheet = np.roll(sheet, (shift, shift), axis=(0, 1))
+    matrix = cv2.getRotationMatrix2D((WIDTH, HEIGHT), degrees, 1.0)
+    turned = cv2.warpAffine(sheet, matrix, (2 * WIDTH, 2 * HEIGHT), flags=cv2.INTER_LINEAR)
+    photo = _noisy(turned[HEIGHT // 2 : HEIGHT // 2 + HEIGHT, WIDTH // 2 : WIDTH // 2 + WIDTH])
+    _, _, stats, _ = cv2.connectedComponentsWithStats(clean(photo).ink)
+    longest = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]].max(initial=0)
+    assert longest < WIDTH / 8  # no piece of a line as long as a symbol is wide
+
+
+def test_a_stroke_running_beside_a_grid_line_is_not_erased_with_it() -> None:
+    """Like the base of a "2" in pencil, written just under a line of squared paper: barely
+    darker than the line, so it must not be taken for a part of it."""
+    photo = _squared(_page(), spacing=32, colour=(200, 160, 120))
+    strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(strokes, (200, 248), (440, 248), 255, 2)  # 7 px below the line at y=240
+    cleaned = clean(_noisy(_ink_on(photo, strokes, (130, 130, 130))))
+    assert np.count_nonzero(cleaned.ink[strokes > 0]) > 0.95 * np.count_nonzero(strokes)
+    assert np.count_nonzero(cleaned.ink[238:243]) < 0.01 * 5 * WIDTH  # the line itself is gone
+
+
+def test_a_long_fraction_bar_between_wide_rules_is_kept() -> None:
+    page = _lined(_page(), spacing=160, colour=(150, 150, 150), thickness=2)  # y = 80, 240, 400
+    strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(strokes, (80, 320), (560, 320), 255, 4)  # 3/4 of the page wide, far from the rules
+    cv2.putText(strokes, "12", (270, 295), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 4)
+    cv2.putText(strokes, "7", (300, 380), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 4)
+    cleaned = clean(_noisy(_ink_on(page, strokes, BLACK_INK)))
+    bar = cleaned.ink[317:324, 80:561]
+    assert np.count_nonzero(bar.max(axis=0)) > 0.95 * bar.shape[1]
+    assert np.count_nonzero(cleaned.ink[238:243]) < 0.01 * 5 * WIDTH  # the rules are gone
+
+
+def test_a_lone_long_minus_in_a_tight_crop_is_not_a_ruled_line() -> None:
+    crop = np.full((120, 130, 3), 250, np.uint8)
+    cv2.line(crop, (5, 40), (75, 40), BLACK_INK, 5)  # "-" more than half as wide as the crop
+    cv2.putText(crop, "3", (80, 100), cv2.FONT_HERSHEY_SIMPLEX, 2.2, BLACK_INK, 5)
+    minus = clean(crop).ink[38:43, 8:72]
+    assert np.all(minus.max(axis=0) == 255)
 
 
 @pytest.mark.parametrize(
