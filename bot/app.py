@@ -58,7 +58,9 @@ def build_application(settings: Settings) -> Application:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))  # waits out 429s instead of failing
+        # Paces all sends to the token's limit, and waits out 429s instead of failing.
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second,
+                                     max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

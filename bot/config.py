@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_BASE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_PORT = 8080
+# Telegram's limit for one bot token; with N replicas sharing a token give each about 30/N.
+DEFAULT_MESSAGES_PER_SECOND = 30.0
 
 
 class ConfigError(ValueError):
@@ -24,6 +26,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = DEFAULT_PORT
+    messages_per_second: float = DEFAULT_MESSAGES_PER_SECOND  # 0: no pacing, only 429 retries
 
     @property
     def webhook_path(self) -> str:
@@ -50,6 +53,16 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a TCP port number, not {port_text!r}.")
 
+    rate_text = env.get("MESSAGES_PER_SECOND", "").strip() or str(DEFAULT_MESSAGES_PER_SECOND)
+    try:
+        messages_per_second = float(rate_text)
+    except ValueError:
+        messages_per_second = -1.0
+    if not 0 <= messages_per_second <= 1000:
+        raise ConfigError(
+            f"MESSAGES_PER_SECOND must be a number from 0 to 1000, not {rate_text!r}."
+        )
+
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if mode == "webhook":
@@ -67,6 +80,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         port=int(port_text),
+        messages_per_second=messages_per_second,
     )
 
 
