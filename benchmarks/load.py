@@ -1,11 +1,13 @@
 """Load on the real bot process, long polling the in-repo fake Bot API over loopback HTTP.
 
     python -m benchmarks.load [--data ../shared/data] [--users 50] [--photos 10] [--runs 3]
-                              [--rates 5 10 15] [--seconds 10]
+                              [--rates 5 10 15] [--seconds 10] [--texts 0]
 
 Starts `python -m bot` as a child process (so its memory and CPU are its own), then
 1. bursts: `users` × `photos` photos sent at once (each user within the 10/min limit);
-2. steady load: photos arriving at each of `rates` per second for `seconds` seconds.
+2. steady load: photos arriving at each of `rates` per second for `seconds` seconds;
+3. with --texts N: N different typed expressions sent at once (each user within 30/min), which
+   is what fills sympy's caches.
 Prints reply latency (from the update being available to the answer reaching the API),
 throughput, the bot's CPU seconds per photo and its resident memory (now and peak).
 """
@@ -15,11 +17,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,17 +65,29 @@ def cpu_seconds(pid: int) -> float:
 
 
 def send_and_time(
-    telegram: FakeTelegram, schedule: list[tuple[float, int, bytes]]
+    telegram: FakeTelegram, schedule: Sequence[tuple[float, int, bytes | str]]
 ) -> tuple[list[float], float]:
-    """Send photos at their offsets (seconds from now) and return each reply's latency and the
-    wall time until the last reply."""
+    """Send photos (bytes) or typed text (str) at their offsets (seconds from now) and return
+    each reply's latency and the wall time until the last reply."""
     started = time.monotonic()
     sent = []
-    for offset, chat, photo in schedule:
+    for offset, chat, content in schedule:
         time.sleep(max(0.0, started + offset - time.monotonic()))
-        sent.append((telegram.send_photo(chat, photo), time.monotonic()))
+        message = (telegram.send_text(chat, content) if isinstance(content, str)
+                   else telegram.send_photo(chat, content))
+        sent.append((message, time.monotonic()))
     latencies = [telegram.wait_for_reply(message, timeout=300).at - at for message, at in sent]
     return latencies, time.monotonic() - started
+
+
+def typed_expressions(count: int) -> list[str]:
+    """`count` different expressions of the kinds users type: equations, fractions, powers."""
+    rng = random.Random(0)
+    forms = ("{a}x+{b}={c}", "{a}/{b}+{c}/{d}", "x^2-{a}x+{b}=0", "({a}+{b})^{d}/{c}",
+             "{a}^(1/{d})*{b}", "{a}x^3+{b}x={c}")
+    return [forms[n % len(forms)].format(a=rng.randrange(1, 999), b=rng.randrange(1, 999),
+                                         c=rng.randrange(1, 999), d=rng.randrange(2, 9))
+            for n in range(count)]
 
 
 def describe(latencies: list[float]) -> str:
@@ -88,6 +103,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rates", type=float, nargs="*", default=[5, 10, 15])
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--texts", type=int, default=0, help="typed expressions, sent at once")
     args = parser.parse_args()
 
     photos, source = telegram_photos(args.data, 40)
@@ -126,6 +142,16 @@ def main() -> None:
                       f"{describe(latencies)}")
             rss, peak = memory_mb(process.pid)
             print(f"bot process resident memory: {rss:.0f} MB now, {peak:.0f} MB peak")
+            if args.texts:
+                users = [next(_chat_ids) for _ in range(-(-args.texts // 20))]  # 20 per user
+                schedule = [(0.0, users[n % len(users)], text)
+                            for n, text in enumerate(typed_expressions(args.texts))]
+                latencies, wall = send_and_time(telegram, schedule)
+                print(f"{args.texts} typed expressions at once: {describe(latencies)}; "
+                      f"{args.texts / wall:.0f} per s")
+                rss, peak = memory_mb(process.pid)
+                print(f"bot process resident memory after them: {rss:.0f} MB now, "
+                      f"{peak:.0f} MB peak")
     finally:
         telegram.stop()
     print(f"machine at the end: {machine()}")

@@ -22,7 +22,10 @@ except ImportError:  # pragma: no cover - depends on the installed runtime
     from tflite_runtime.interpreter import Interpreter
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-_BUCKETS = (1, 8, 32, 128)  # batch sizes we pad to, so interpreters are rarely re-allocated
+# Batch sizes we pad to, one interpreter each per thread, so none is ever re-allocated. Larger
+# batches run in chunks of 32: per symbol that is as fast as 128, and a 128 interpreter would
+# hold ~0.9 MB more per model and thread (docs/evidence.md, "Memory").
+_BUCKETS = (1, 8, 32)
 
 
 @cache

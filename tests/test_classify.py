@@ -56,3 +56,15 @@ def test_digit_model_refines_only_digits():
 
 def test_empty_batch():
     assert default_classifier().classify(np.zeros((0, 28, 28), np.uint8)).shape == (0, len(SYMBOLS))
+
+
+def test_batch_larger_than_the_largest_bucket_matches_one_by_one():
+    # 70 symbols run as chunks of 32, 32 and 6 (padded to 8); each row must be what the symbol
+    # alone gets, so the chunking neither drops, shifts nor mixes rows.
+    names = ("1", "plus", "minus", "lparen", "7")
+    batch = np.stack([normalize_symbol(drawn(names[k % 5], 3 + k % 5)) for k in range(70)])
+    classifier = default_classifier()
+    together = classifier.classify(batch)
+    alone = np.concatenate([classifier.classify(image[None]) for image in batch])
+    assert together.shape == (70, len(SYMBOLS))
+    assert np.allclose(together, alone, atol=1e-5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import SYMPY_CACHE_SIZE
 from bot.config import DEFAULT_API_BASE_URL, DEFAULT_FILE_BASE_URL, ConfigError, load_settings
 
 TOKEN = "123456:ABC-secret"
@@ -59,11 +62,32 @@ def test_webhook_settings() -> None:
           "WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET"),
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
+        ({"MESSAGES_PER_SECOND": "fast"}, "MESSAGES_PER_SECOND"),
+        ({"MESSAGES_PER_SECOND": "-1"}, "MESSAGES_PER_SECOND"),
+        ({"MESSAGES_PER_SECOND": "nan"}, "MESSAGES_PER_SECOND"),
     ],
 )
 def test_bad_settings_are_explained(extra: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **extra})
+
+
+@pytest.mark.parametrize(("text", "rate"), [("", 30.0), ("7.5", 7.5), ("0", 0.0)])
+def test_messages_per_second(text: str, rate: float) -> None:
+    # With N replicas sharing a token each gets 30/N; 0 leaves pacing to Telegram's 429s.
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "MESSAGES_PER_SECOND": text})
+    assert settings.messages_per_second == rate
+
+
+def test_the_builder_paces_sends_at_the_configured_rate() -> None:
+    from bot.app import build_application
+    from bot.config import Settings
+
+    application = build_application(Settings(token="1:x", messages_per_second=7.5))
+    limiter = application.bot.rate_limiter._base_limiter
+    assert limiter is not None and limiter.max_rate == 7.5
+    unpaced = build_application(Settings(token="1:x", messages_per_second=0))
+    assert unpaced.bot.rate_limiter._base_limiter is None
 
 
 def test_settings_repr_hides_the_token() -> None:
@@ -79,3 +103,35 @@ def test_python_m_bot_without_token_exits_with_code_2() -> None:
     assert finished.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+# Builds the application as `python -m bot` does; prints the optional packages that got loaded,
+# whether PTB can serve webhooks and sympy's cache size.
+_MEMORY_SETTINGS = """
+import json, sys
+from bot.__main__ import limit_memory
+limit_memory(sys.argv[1])
+from sympy.core import cache
+from telegram.ext import _updater
+from bot.app import build_application
+from bot.config import Settings
+build_application(Settings(token="1:x", api_base_url="http://127.0.0.1:9/bot"))
+names = ("cryptography", "rich", "pygments", "click", "trio", "tornado")
+loaded = [n for n in names if sys.modules.get(n)]
+print(json.dumps([loaded, _updater.WEBHOOKS_AVAILABLE, cache.SYMPY_CACHE_SIZE]))
+"""
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_memory_settings_skip_unused_packages_and_bound_the_sympy_cache(mode: str) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "SYMPY_CACHE_SIZE"}
+    finished = subprocess.run(
+        [sys.executable, "-c", _MEMORY_SETTINGS, mode], env=environment, capture_output=True,
+        text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert finished.returncode == 0, finished.stderr
+    loaded, webhooks_available, sympy_cache_size = json.loads(finished.stdout.splitlines()[-1])
+    webhooks = mode == "webhook" and importlib.util.find_spec("tornado") is not None
+    assert loaded == (["tornado"] if webhooks else [])
+    assert webhooks_available == webhooks
+    assert sympy_cache_size == SYMPY_CACHE_SIZE
