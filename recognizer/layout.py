@@ -44,19 +44,39 @@ def arrange(segments: Sequence[Segment], probs: np.ndarray) -> list[Slot]:
 def _dots_by_size(segments: Sequence[Segment], probs: np.ndarray) -> np.ndarray:
     """A compact mark under a quarter of the digits' height is a dot, whatever the model saw in
     it: blown up to 28×28, a pen's blob looks like anything. (A minus is flat, an exponent
-    about half a digit tall.)"""
+    about half a digit tall.) So is a decimal comma."""
     heights = [s.box[3] for s, p in zip(segments, probs, strict=True)
                if not s.forced and SYMBOLS[int(np.argmax(p))] in DIGITS]
     if not heights:
         return probs
-    limit = _DOT_SIZE * float(np.median(heights))
+    digit_height = float(np.median(heights))
+    order = sorted(range(len(segments)), key=lambda i: segments[i].box[0] + segments[i].box[2] / 2)
     probs = probs.copy()
-    for i, segment in enumerate(segments):
-        _, _, w, h = segment.box
-        if not segment.forced and max(w, h) <= limit and max(w, h) < 2.5 * min(w, h):
+    for k, i in enumerate(order):
+        _, _, w, h = segments[i].box
+        if segments[i].forced:
+            continue
+        compact = max(w, h) <= _DOT_SIZE * digit_height and max(w, h) < 2.5 * min(w, h)
+        between = order[k - 1 : k + 2] if 0 < k < len(order) - 1 else []
+        if compact or (between and _decimal_comma([segments[j] for j in between],
+                                                  [probs[j] for j in between], digit_height)):
             probs[i] *= 1 - _DOT_BELIEF
             probs[i][SYMBOLS.index("dot")] += _DOT_BELIEF
     return probs
+
+
+def _decimal_comma(trio: list[Segment], probs: list[np.ndarray], digit_height: float) -> bool:
+    """Is the middle one of three neighbours a short stroke hanging from the baseline between
+    two digits? `0,5` is how most of Europe writes `0.5`."""
+    before, mark, after = trio
+    if before.forced or after.forced or any(
+            SYMBOLS[int(np.argmax(p))] not in DIGITS for p in (probs[0], probs[2])):
+        return False
+    _, y, w, h = mark.box
+    baseline = (before.box[1] + before.box[3] + after.box[1] + after.box[3]) / 2
+    # Smaller than a digit and reaching below the baseline, where no operator goes.
+    return (max(w, h) <= 0.8 * digit_height and h <= 0.6 * digit_height
+            and y >= baseline - 0.35 * digit_height and y + h >= baseline + 0.15 * digit_height)
 
 
 def _structural(token: str, role: str) -> Slot:

@@ -83,6 +83,19 @@ def test_tiny_mark_is_a_dot_whatever_the_model_saw():
     assert best_tokens(segments, ["7", "6", "0", "3", "4", "2"]) == "7.03*2"
 
 
+def test_decimal_comma_is_a_point():
+    # `0,5`: a short stroke from the baseline down, between two digits, whatever the model saw.
+    segments = [seg(100, 100, 30, 60), seg(135, 150, 10, 22), seg(150, 100, 30, 60)]
+    assert best_tokens(segments, ["0", "1", "5"]) == "0.5"
+
+
+def test_low_minus_or_times_between_digits_is_not_a_comma():
+    # Written low but not below the baseline: still the operators the model saw.
+    segments = [seg(100, 100, 30, 60), seg(140, 140, 20, 4), seg(170, 100, 30, 60),
+                seg(210, 135, 16, 16), seg(240, 100, 30, 60)]
+    assert best_tokens(segments, ["2", "minus", "1", "cross", "3"]) == "2-1*3"
+
+
 def test_small_digit_is_not_taken_for_a_dot():
     segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30)]  # an exponent is half a digit
     assert best_tokens(segments, ["3", "2"]) == "3^2"
