@@ -14,7 +14,7 @@ from recognizer.grammar import decode
 from recognizer.labels import GLYPH
 from recognizer.layout import Slot, arrange
 from recognizer.normalize import normalize_symbol
-from recognizer.segment import JOIN_MIN_HEIGHT, Segment, segment
+from recognizer.segment import JOIN_MIN_HEIGHT, Segment, segment, split_touching
 from recognizer.solve import solve_tokens
 from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
 
@@ -65,7 +65,7 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     symbols: tuple[SymbolRead, ...] = ()
     try:
         image, _, segments = read_symbols(image_bytes, watch, grey=True)
-        slots = classify_and_arrange(segments, watch)
+        segments, slots = classify_and_arrange(segments, watch)
         tokens, unparsable = _tokens(slots)
         watch.lap("grammar")
         symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
@@ -113,13 +113,16 @@ def _symbol_height(segments: list[Segment]) -> float:
     return float(np.median(heights)) if heights else 0.0
 
 
-def classify_and_arrange(segments: list[Segment], watch: Stopwatch) -> list[Slot]:
+def classify_and_arrange(segments: list[Segment],
+                         watch: Stopwatch) -> tuple[list[Segment], list[Slot]]:
+    """Classify the symbols (cutting apart touching digits) and lay them out in a line."""
     images = np.stack([normalize_symbol(s.ink) for s in segments])
     probs = default_classifier().classify(images)
+    segments, probs = split_touching(segments, probs, default_classifier().classify)
     watch.lap("classify")
     slots = arrange(segments, probs)
     watch.lap("layout")
-    return slots
+    return segments, slots
 
 
 def _tokens(slots: list[Slot]) -> tuple[list[str], RecognizerError | None]:
@@ -172,7 +175,7 @@ def annotate(image_bytes: bytes) -> bytes:
     """PNG of the picture with each symbol's box and label, to show what was read."""
     watch = Stopwatch()
     image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
-    slots = classify_and_arrange(segments, watch)
+    segments, slots = classify_and_arrange(segments, watch)
     tokens, _ = _tokens(slots)
     canvas = deskewed(image, cleaned.angle).copy()
     scale = max(canvas.shape[:2]) / 1000

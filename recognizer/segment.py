@@ -6,12 +6,14 @@ wide photo and a 300 px digit in a close-up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.normalize import normalize_symbol
 from recognizer.types import ExpressionError
 
 MAX_COMPONENTS = 3000  # beyond this the "ink" is texture or noise, not writing
@@ -19,6 +21,7 @@ MAX_INK_SHARE = 0.3  # writing covers far less of a page than this; more is nois
 NOISY = "The picture is too busy or noisy to find an expression in it."
 JOIN_KERNEL = np.ones((3, 3), np.uint8)  # bridges gaps of up to 2 pixels within a stroke
 JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across such gaps
+_SURE = 0.9  # touching digits are cut apart only when the whole reads below this, each half above
 
 
 @dataclass(frozen=True)
@@ -285,3 +288,61 @@ def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) ->
                      offset=(-part.x, -part.y))
     own = cv2.bitwise_and(ink[part.y : part.bottom, part.x : part.right], outline)
     return Segment((part.x, part.y, part.w, part.h), own, part.forced)
+
+
+def split_touching(segments: list[Segment], probs: np.ndarray,
+                   classify: Callable[[np.ndarray], np.ndarray],
+                   ) -> tuple[list[Segment], np.ndarray]:
+    """Cut a digit-sized symbol that is too wide for one digit where its ink is thinnest, when
+    both halves read as digits with confidence: `70` written so the 0 touches the 7."""
+    digit_rows = [i for i, s in enumerate(segments)
+                  if not s.forced and SYMBOLS[int(np.argmax(probs[i]))] in DIGITS]
+    if not digit_rows:
+        return segments, probs
+    digit_height = float(np.median([segments[i].box[3] for i in digit_rows]))
+    cuts: dict[int, tuple[Segment, Segment]] = {}
+    for i in digit_rows:
+        _, _, w, h = segments[i].box
+        if w < 0.75 * h or h < 0.6 * digit_height:
+            continue
+        halves = _halves(segments[i])
+        if halves:
+            cuts[i] = halves
+    if not cuts:
+        return segments, probs
+    pieces = [half for pair in cuts.values() for half in pair]
+    half_probs = classify(np.stack([normalize_symbol(p.ink) for p in pieces]))
+    out_segments, out_probs = [], []
+    k = 0
+    for i, segment in enumerate(segments):
+        if i in cuts:
+            left, right = half_probs[k], half_probs[k + 1]
+            k += 2
+            sure = min(left.max(), right.max())
+            if (SYMBOLS[int(left.argmax())] in DIGITS and SYMBOLS[int(right.argmax())] in DIGITS
+                    and sure >= _SURE > probs[i].max()):
+                out_segments += cuts[i]
+                out_probs += [left, right]
+                continue
+        out_segments.append(segment)
+        out_probs.append(probs[i])
+    return out_segments, np.array(out_probs)
+
+
+def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
+    x, y, w, h = segment.box
+    columns = (segment.ink > 0).sum(axis=0)
+    lo, hi = int(0.3 * w), int(0.7 * w) + 1
+    if hi - lo < 2:
+        return None
+    cut = lo + int(np.argmin(columns[lo:hi]))
+    pieces = []
+    for ink, dx in ((segment.ink[:, :cut], 0), (segment.ink[:, cut:], cut)):
+        points = cv2.findNonZero(ink)
+        if points is None:
+            return None
+        px, py, pw, ph = cv2.boundingRect(points)
+        if ph < 0.75 * h:
+            return None
+        pieces.append(Segment((x + dx + px, y + py, pw, ph), ink[py : py + ph, px : px + pw]))
+    return pieces[0], pieces[1]

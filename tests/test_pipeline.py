@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from recognizer import annotate, pipeline, recognize
-from recognizer.training.glyphs import draw_expression
+from recognizer.training.glyphs import draw_expression, draw_glyph
 
 
 def jpeg(image: np.ndarray) -> bytes:
@@ -46,6 +46,21 @@ def test_drawn_expressions_are_read_and_solved(text, expression, result, style):
 def test_stroke_size_and_thickness(height, thickness):
     image = on_page(draw_expression("8-5+4", 11, height=height, thickness=thickness))
     assert recognize(png(image)).result == "7"
+
+
+@pytest.mark.parametrize("digits", ["70", "20"])
+@pytest.mark.parametrize("seed", range(4))
+def test_touching_digits_are_read_apart(digits, seed):
+    rng = np.random.default_rng(seed)
+    left, right = (draw_glyph(d, 80, 6, rng) for d in digits)
+    h = max(left.shape[0], right.shape[0])
+    mask = np.zeros((h + 160, left.shape[1] + right.shape[1] + 154), np.uint8)
+    mask[80 + h - left.shape[0] : 80 + h, 80 : 80 + left.shape[1]] = left
+    x = 80 + left.shape[1] - 6  # the second digit overlaps the first by a stroke's width
+    region = mask[80 + h - right.shape[0] : 80 + h, x : x + right.shape[1]]
+    np.maximum(region, right, out=region)
+    paper = (235 - mask.astype(np.float32) / 255 * 190).astype(np.uint8)
+    assert recognize(png(paper)).expression == digits
 
 
 def on_page(expression: np.ndarray, width: int = 1000, height: int = 700) -> np.ndarray:

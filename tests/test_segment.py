@@ -2,7 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.segment import segment
+from recognizer.labels import SYMBOLS
+from recognizer.segment import Segment, segment, split_touching
 from recognizer.types import ExpressionError
 
 
@@ -114,3 +115,37 @@ def test_staggered_equals_bars_still_merge():
     cv2.line(ink, (205, 112), (265, 112), 255, 6)  # written fast: starts well to the right
     cv2.line(ink, (330, 60), (330, 140), 255, 6)
     assert [s.forced for s in segment(ink)] == [None, "=", None]
+
+
+def sure_of(*names: str, p: float) -> np.ndarray:
+    out = np.full((len(names), len(SYMBOLS)), (1 - p) / (len(SYMBOLS) - 1), np.float32)
+    for row, name in enumerate(names):
+        out[row, SYMBOLS.index(name)] = p
+    return out
+
+
+def touching_pair() -> list[Segment]:
+    """A 1 and a 0 joined by a stroke, as one segment."""
+    ink = np.zeros((80, 90), np.uint8)
+    cv2.line(ink, (15, 2), (15, 77), 255, 6)
+    cv2.ellipse(ink, (60, 40), (25, 37), 0, 0, 360, 255, 6)
+    cv2.line(ink, (15, 40), (35, 40), 255, 3)
+    return [Segment((100, 50, 90, 80), ink)]
+
+
+def test_touching_digits_are_cut_where_the_ink_is_thinnest():
+    halves = sure_of("1", "0", p=0.97)
+    cut, probs = split_touching(touching_pair(), sure_of("8", p=0.6), lambda images: halves)
+    assert cut[0].box[0] == 100 + 12 and 100 + 27 <= cut[1].box[0] <= 100 + 35  # in the bridge
+    assert all(s.box[3] >= 75 and s.ink.shape == (s.box[3], s.box[2]) for s in cut)
+    assert [SYMBOLS[int(row.argmax())] for row in probs] == ["1", "0"]
+
+
+@pytest.mark.parametrize(("whole", "halves"), [
+    (sure_of("8", p=0.95), sure_of("1", "0", p=0.97)),  # the whole already reads clearly
+    (sure_of("8", p=0.6), sure_of("1", "0", p=0.7)),  # the halves read no better
+    (sure_of("8", p=0.6), sure_of("1", "plus", p=0.97)),  # a half is not a digit
+])
+def test_touching_digits_stay_whole_unless_both_halves_read_clearly(whole, halves):
+    cut, probs = split_touching(touching_pair(), whole, lambda images: halves)
+    assert len(cut) == 1 and np.array_equal(probs, whole)

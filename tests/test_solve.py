@@ -220,7 +220,8 @@ def test_roots_making_a_divisor_with_radicals_zero_are_excluded_quickly():
     start = time.perf_counter()
     assert answer("(x^2-2)/((x-2^0.5)^7(x+3^0.5)^7)=0").result == "x = -sqrt(2)"
     assert answer("(x-7^(1/3))/((x-5^0.5)^5(x+3^0.5)^5(x-2^(1/5))^5)=0").result == "x = 7**(1/3)"
-    assert time.perf_counter() - start < 2
+    # A guard against the minutes-long hang, not a speed test: CI machines may be busy.
+    assert time.perf_counter() - start < 10
 
 
 def test_deep_root_is_refused():
