@@ -208,18 +208,25 @@ def draw_expression(
         gy = max(0, gy)
         region = mask[gy : gy + glyph.shape[0], gx : gx + glyph.shape[1]]
         np.maximum(region, glyph[: region.shape[0], : region.shape[1]], out=region)
-    return _paper(mask, rng, background, light, ink)
+    return draw_paper(mask, rng, background, light, ink)
 
 
-def _paper(mask: np.ndarray, rng: np.random.Generator, background: str, light: str,
-           ink: tuple[int, int, int]) -> np.ndarray:
+def draw_paper(mask: np.ndarray, rng: np.random.Generator, background: str, light: str,
+               ink: tuple[int, int, int], *, rule_step: int | None = None,
+               rule_offset: int | None = None) -> np.ndarray:
+    """BGR paper of the mask's size with `ink` where the mask (0-255) is bright.
+
+    Ruled lines are `rule_step` px apart, the first horizontal one at row `rule_offset`; both
+    are random (28-40 px, anywhere) when not given, which is what draw_expression relies on.
+    """
     h, w = mask.shape
     paper = np.full((h, w, 3), rng.uniform(215, 245), np.float32)
     paper[..., 0] += rng.uniform(-10, 5)  # slightly warm or cool paper
-    step = int(rng.uniform(28, 40))
+    step = int(rng.uniform(28, 40)) if rule_step is None else rule_step
     line_colour = np.float32([200, 170, 150])  # faint blue (BGR)
     if background in ("lined", "squared"):
-        for y in range(int(rng.integers(5, step)), h, step):
+        first = int(rng.integers(5, step)) if rule_offset is None else rule_offset
+        for y in range(first, h, step):
             paper[y : y + 2] = line_colour
     if background == "squared":
         for x in range(int(rng.integers(5, step)), w, step):
