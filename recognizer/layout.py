@@ -156,12 +156,9 @@ class _Layout:
                 base = None
                 k += 1
                 continue
-            if base is not None and self._raised(item, base):
-                group = [item]
-                while k + 1 < len(items) and isinstance(items[k + 1], int) and \
-                        self._raised(items[k + 1], base):
-                    k += 1
-                    group.append(items[k])
+            group = self._exponent_group(items, k, base) if base is not None else []
+            if group:
+                k += len(group) - 1
                 inner = [self._symbol(i, "exponent", self._between_numbers(items, k))
                          for i in group]
                 slots.append(_structural("^", "exponent"))
@@ -175,6 +172,18 @@ class _Layout:
                 base = item if self.top(item) in (*DIGITS, "rparen", "cross") else None
             k += 1
         return slots
+
+    def _exponent_group(self, items: list[int | list[Slot]], k: int, base: int) -> list[int]:
+        """The raised symbols from items[k] on; an exponent does not end with a sign, so a
+        minus that only looks raised beside a small x (`3x-5`) stays on the line."""
+        group: list[int] = []
+        for item in items[k:]:
+            if not isinstance(item, int) or not self._raised(item, base):
+                break
+            group.append(item)
+        while group and self.top(group[-1]) in ("minus", "plus"):
+            group.pop()
+        return group
 
     def _raised(self, i: int, base: int) -> bool:
         _, y, _, h = self.segments[i].box

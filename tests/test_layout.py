@@ -96,6 +96,18 @@ def test_low_minus_or_times_between_digits_is_not_a_comma():
     assert best_tokens(segments, ["2", "minus", "1", "cross", "3"]) == "2-1*3"
 
 
+def test_minus_beside_a_small_x_is_not_an_exponent():
+    # `3x-5=1`: the minus is at mid-digit height, which is in the top of the lower-case x.
+    segments = [seg(100, 100, 30, 60), seg(140, 124, 30, 36), seg(180, 128, 24, 4),
+                seg(215, 100, 30, 60), seg(255, 125, 30, 12, "="), seg(295, 100, 30, 60)]
+    assert best_tokens(segments, ["3", "cross", "minus", "5", "equals", "1"]) == "3x-5=1"
+
+
+def test_raised_signed_exponent_is_still_read():
+    segments = [seg(100, 100, 30, 60), seg(135, 80, 14, 4), seg(152, 70, 18, 30)]
+    assert best_tokens(segments, ["2", "minus", "1"]) == "2^(-1)"
+
+
 def test_small_digit_is_not_taken_for_a_dot():
     segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30)]  # an exponent is half a digit
     assert best_tokens(segments, ["3", "2"]) == "3^2"
