@@ -20,10 +20,12 @@ from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRe
 
 MAX_SYMBOLS = 200
 # Long side the photo is read at: first WORK_SIDE, then MAX_SIDE if the writing came out smaller
-# than MIN_TEXT_HEIGHT. Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale
-# straight from its DCT, so reading at half size costs a quarter of the pixels at every stage.
+# than MIN_TEXT_HEIGHT, then FULL_SIDE if it is still small (a few words in a corner of a large
+# scan). Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale straight
+# from its DCT, so reading at half size costs a quarter of the pixels at every stage.
 WORK_SIDE = 640
-MAX_SIDE = 1280
+MAX_SIDE = 1280  # also the frame symbol boxes are reported in
+FULL_SIDE = 2560
 # Digits this tall are read as well as larger ones (they become 20 px in the classifier), and
 # it is the photo scale at which segmentation joins strokes broken by faint ink.
 MIN_TEXT_HEIGHT = JOIN_MIN_HEIGHT
@@ -89,16 +91,16 @@ def read_symbols(image_bytes: bytes, watch: Stopwatch,
 
     Returns the decoded picture, its cleaning and the symbols (boxes in that picture's pixels).
     """
-    for side in (WORK_SIDE, MAX_SIDE):
+    for side in (WORK_SIDE, MAX_SIDE, FULL_SIDE):
         image = decode_image(image_bytes, max_side=side, grey=grey)
         watch.lap("decode")
         cleaned = clean(image)
         watch.lap("clean")
         segments = segment(cleaned.ink)
         watch.lap("segment")
-        shrunk = max(image.shape[:2]) == side  # else the picture is no larger than this
-        if not shrunk or _symbol_height(segments) >= MIN_TEXT_HEIGHT:
-            break
+        header = read_header(image_bytes)  # decoding has checked it already
+        if max(header.width, header.height) <= side or _symbol_height(segments) >= MIN_TEXT_HEIGHT:
+            break  # no more pixels to read, or no need
     if not segments:
         raise RecognizerError("I couldn't find any handwriting in this picture.")
     if len(segments) > MAX_SYMBOLS:

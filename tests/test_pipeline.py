@@ -109,6 +109,17 @@ def test_small_writing_on_a_large_page_is_read_again_at_full_size(monkeypatch):
     assert sides == [pipeline.WORK_SIDE, pipeline.MAX_SIDE]
 
 
+def test_a_few_symbols_in_a_corner_of_a_large_scan_are_read_at_full_size(monkeypatch):
+    page = np.full((1900, 2500, 3), 238, np.uint8)
+    expression = draw_expression("38+4", 2, height=36)
+    page[60 : 60 + expression.shape[0], 80 : 80 + expression.shape[1]] = expression
+    sides = _decoded_sides(monkeypatch)
+    recognition = recognize(jpeg(page))
+    assert recognition.result == "42"
+    assert sides == [pipeline.WORK_SIDE, pipeline.MAX_SIDE, pipeline.FULL_SIDE]
+    assert max(s.box[0] + s.box[2] for s in recognition.symbols) < 1280  # boxes at 1280 px
+
+
 def test_white_on_black_board():
     image = 255 - draw_expression("6÷3+1", 8)
     assert recognize(png(image)).result == "3"
