@@ -84,9 +84,11 @@ def segment(ink: np.ndarray) -> list[Segment]:
     if photo_scale:
         contours, parts = _components(ink, widen=True)
         height = text_height(parts)
-    parts = [p for p in parts if not _is_dust(p, height)]
-    # Before stray marks go: the bars of a small `=` are short thin dashes too.
+    parts = [p for p in parts if not _spans_the_page(p, height)]
+    # Before dust and stray marks go: the bars of a small `=` are short thin dashes too, and a
+    # fine pen's `÷` dots are specks.
     parts = _merge_equals_and_obelus(parts, height)
+    parts = [p for p in parts if p.forced or not _is_dust(p, height)]
     if photo_scale:
         parts = [p for p in parts if p.forced or not _is_stray_mark(p, height, ink)]
     if not parts:  # only dust, e.g. what cleaning leaves of blank squared paper
@@ -131,6 +133,12 @@ def text_height(parts: list[_Part]) -> float:
 
 def _is_dust(part: _Part, height: float) -> bool:
     return max(part.w, part.h) < max(3, 0.07 * height) or part.area < 4
+
+
+def _spans_the_page(part: _Part, height: float) -> bool:
+    """A crease, a page edge or a table line: far taller than any symbol, or long and slanted
+    (a fraction bar is long but flat)."""
+    return part.h > 4 * height or (part.w > 4 * height and part.h > 1.5 * height)
 
 
 def _is_stray_mark(part: _Part, height: float, ink: np.ndarray) -> bool:
@@ -182,7 +190,7 @@ def _main_cluster(parts: list[_Part], height: float) -> list[_Part]:
 def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
     """Two stacked bars make `=`; a bar with a dot above and below makes `÷`."""
     bars = sorted((p for p in parts if p.w >= 1.5 * p.h and p.h < 0.5 * height
-                   and p.w < 2.5 * height), key=lambda p: p.y)
+                   and p.w < 2.5 * height and not _is_dust(p, height)), key=lambda p: p.y)
     used: set[int] = set()
     for i, top in enumerate(bars):
         for bottom in bars[i + 1 :]:
@@ -193,18 +201,27 @@ def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
                 top.absorb(bottom, forced="=")
                 used.add(id(bottom))
     parts = [p for p in parts if id(p) not in used]
-    dots = [p for p in parts if not p.is_bar() and max(p.w, p.h) <= 0.4 * height]
-    for bar in (p for p in parts if p.is_bar() and p.forced is None):
-        above = [d for d in dots if bar.x <= d.cx <= bar.right and d.bottom <= bar.cy
-                 and bar.y - d.bottom <= 0.8 * bar.w]
-        below = [d for d in dots if bar.x <= d.cx <= bar.right and d.y >= bar.cy
-                 and d.y - bar.bottom <= 0.8 * bar.w]
+    dots = [p for p in parts if max(p.w, p.h) <= 0.4 * height]  # a fine pen's are dashes
+    for bar in (p for p in parts if p.is_bar() and p.forced is None
+                and not _is_dust(p, height)):
+        above = _obelus_dots(bar, dots, height, above=True)
+        below = _obelus_dots(bar, dots, height, above=False)
         if len(above) == 1 and len(below) == 1 and id(above[0]) not in used \
                 and id(below[0]) not in used:
             bar.absorb(above[0], forced="÷")
             bar.absorb(below[0])
             used.update({id(above[0]), id(below[0])})
     return [p for p in parts if id(p) not in used]
+
+
+def _obelus_dots(bar: _Part, dots: list[_Part], height: float, above: bool) -> list[_Part]:
+    """Marks that could be the dot above (or below) a bar. Specks count only if nothing larger
+    is there and they sit over the bar's middle, where paper grain rarely happens to fall."""
+    near = [d for d in dots if d.w <= 0.6 * bar.w and bar.x <= d.cx <= bar.right
+            and (bar.y - d.bottom if above else d.y - bar.bottom) <= 0.8 * bar.w
+            and (d.bottom <= bar.cy if above else d.y >= bar.cy)]
+    return [d for d in near if not _is_dust(d, height)] or [
+        d for d in near if abs(d.cx - bar.cx) <= 0.2 * bar.w]
 
 
 def _equals_pair(top: _Part, bottom: _Part, height: float) -> bool:

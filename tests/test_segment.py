@@ -53,6 +53,25 @@ def test_bar_with_two_dots_is_obelus():
     assert [s.forced for s in segment(ink)] == [None, "÷", None]
 
 
+@pytest.mark.parametrize(("dot_x", "forced"), [(195, "÷"), (168, None)])
+def test_a_fine_pens_obelus_dots_are_specks_over_the_middle_of_the_bar(dot_x, forced):
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 2)
+    cv2.line(ink, (170, 100), (220, 100), 255, 2)
+    ink[88:90, dot_x : dot_x + 2] = 255  # specks under 0.07 of the text height
+    ink[111:113, dot_x : dot_x + 2] = 255
+    cv2.line(ink, (300, 60), (300, 140), 255, 2)
+    assert [s.forced for s in segment(ink)] == [None, forced, None]
+
+
+def test_a_crease_across_the_page_is_not_writing():
+    ink = page(400, 900)
+    cv2.line(ink, (0, 200), (899, 390), 255, 4)  # a fold, slanted, far longer than any symbol
+    for x in (300, 380):
+        cv2.line(ink, (x, 60), (x, 140), 255, 6)
+    assert boxes(ink) == [(297, 57, 7, 87), (377, 57, 7, 87)]
+
+
 def test_broken_stroke_is_one_symbol():
     ink = page()
     cv2.line(ink, (100, 60), (100, 95), 255, 6)
