@@ -89,6 +89,9 @@ def segment(ink: np.ndarray) -> list[Segment]:
     # fine pen's `÷` dots are specks.
     parts = _merge_equals_and_obelus(parts, height)
     parts = [p for p in parts if p.forced or not _is_dust(p, height)]
+    for part in parts:
+        if part.forced is None and _touching_bars(part, height, ink):
+            part.forced = "="
     if photo_scale:
         parts = [p for p in parts if p.forced or not _is_stray_mark(p, height, ink)]
     if not parts:  # only dust, e.g. what cleaning leaves of blank squared paper
@@ -224,6 +227,17 @@ def _obelus_dots(bar: _Part, dots: list[_Part], height: float, above: bool) -> l
         d for d in near if abs(d.cx - bar.cx) <= 0.2 * bar.w]
 
 
+def _touching_bars(part: _Part, height: float, ink: np.ndarray) -> bool:
+    """An `=` whose bars touch, or were joined by the widening: flat, and most of its columns
+    cross two strokes."""
+    if not (part.w >= 2 * part.h and part.h < 0.5 * height and part.w >= 0.3 * height):
+        return False
+    crop = ink[part.y : part.bottom, part.x : part.right] > 0
+    starts = (crop[1:] & ~crop[:-1]).sum(axis=0) + crop[0]  # strokes met going down a column
+    inked = starts > 0
+    return bool(inked.any() and (starts[inked] >= 2).mean() >= 0.6)
+
+
 def _equals_pair(top: _Part, bottom: _Part, height: float) -> bool:
     """Bars of similar length, one above the other, no further apart than `=` bars are.
 
@@ -232,8 +246,10 @@ def _equals_pair(top: _Part, bottom: _Part, height: float) -> bool:
     overlap = min(top.right, bottom.right) - max(top.x, bottom.x)
     gap = bottom.y - top.bottom
     longer, shorter = max(top.w, bottom.w), min(top.w, bottom.w)
-    return (overlap >= 0.35 * shorter and longer <= 3.5 * shorter
-            and 0 <= gap <= min(1.6 * longer, 0.8 * height))
+    # Slanted bars' boxes may overlap although the bars do not touch.
+    apart = bottom.cy - top.cy >= min(top.h, bottom.h)
+    return (overlap >= 0.35 * shorter and longer <= 3.5 * shorter and apart
+            and -max(top.h, bottom.h) / 2 <= gap <= min(1.6 * longer, 0.8 * height))
 
 
 def _between(parts: list[_Part], top: _Part, bottom: _Part) -> bool:

@@ -72,6 +72,27 @@ def test_a_crease_across_the_page_is_not_writing():
     assert boxes(ink) == [(297, 57, 7, 87), (377, 57, 7, 87)]
 
 
+def test_equals_whose_bars_touch_is_still_equals():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (160, 92), (220, 92), 255, 3)
+    cv2.line(ink, (160, 99), (220, 99), 255, 3)
+    cv2.line(ink, (160, 92), (160, 99), 255, 2)  # joined at one end
+    cv2.line(ink, (280, 60), (280, 140), 255, 6)
+    cv2.line(ink, (340, 100), (400, 100), 255, 6)  # a minus is one stroke thick
+    cv2.line(ink, (460, 60), (460, 140), 255, 6)
+    assert [s.forced for s in segment(ink)] == [None, "=", None, None, None]
+
+
+def test_slanted_equals_bars_whose_boxes_overlap_still_merge():
+    ink = page()
+    cv2.line(ink, (100, 60), (100, 140), 255, 6)
+    cv2.line(ink, (160, 90), (240, 92), 255, 4)
+    cv2.line(ink, (165, 96), (240, 112), 255, 4)  # slanted: its box reaches above the top bar's
+    cv2.line(ink, (300, 60), (300, 140), 255, 6)
+    assert [s.forced for s in segment(ink)] == [None, "=", None]
+
+
 def test_broken_stroke_is_one_symbol():
     ink = page()
     cv2.line(ink, (100, 60), (100, 95), 255, 6)
