@@ -22,9 +22,11 @@ except ImportError:  # pragma: no cover - depends on the installed runtime
     from tflite_runtime.interpreter import Interpreter
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-# Batch sizes we pad to, one interpreter each per thread, so none is ever re-allocated. Larger
-# batches run in chunks of 32: per symbol that is as fast as 128, and a 128 interpreter would
-# hold ~0.9 MB more per model and thread (docs/evidence.md, "Memory").
+# Batch sizes, one interpreter each per thread, so none is ever re-allocated. Symbols run in the
+# largest batches they fill and the rest one by one, never padded: a symbol costs the same
+# ~0.04 ms in any batch, so padding 5 symbols to 8 cost as much as 3 more. Larger batches run
+# in chunks of 32: per symbol that is as fast as 128, and a 128 interpreter would hold ~0.9 MB
+# more per model and thread (docs/evidence.md, "Memory").
 _BUCKETS = (1, 8, 32)
 
 
@@ -41,11 +43,17 @@ class _Model:
         self._local = threading.local()
         # Pixel value → the model's input (int8 when quantised, float32 for the float reference
         # models the benchmark compares), as a 256-entry table: one lookup per pixel.
-        details = self._interpreter(1).get_input_details()[0]
+        interpreter = self._interpreter(1)
+        details = interpreter.get_input_details()[0]
         scale, zero = details["quantization"]
         levels = np.clip(np.round(np.arange(256) / scale + zero), -128, 127) if scale else \
             np.arange(256)
         self._to_input = levels.astype(details["dtype"])
+        # Every batch size's interpreter has the same tensors: look them up once.
+        self._input_index = details["index"]
+        output = interpreter.get_output_details()[0]
+        self._output_index = output["index"]
+        self._output_quantization = output["quantization"]
 
     def _interpreter(self, batch: int) -> Interpreter:
         cache_ = self._local.__dict__.setdefault("by_batch", {})
@@ -59,23 +67,22 @@ class _Model:
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """uint8 images (N, 28, 28) → float probabilities (N, classes)."""
-        outputs = []
-        for start in range(0, len(images), _BUCKETS[-1]):
-            chunk = images[start : start + _BUCKETS[-1]]
-            batch = next(b for b in _BUCKETS if b >= len(chunk))
-            interpreter = self._interpreter(batch)
-            inp = interpreter.get_input_details()[0]
-            out = interpreter.get_output_details()[0]
-            x = np.zeros((batch, 28, 28, 1), self._to_input.dtype)
-            x[: len(chunk), ..., 0] = self._to_input[chunk]
-            interpreter.set_tensor(inp["index"], x)
-            interpreter.invoke()
-            scale, zero = out["quantization"]
-            scores = interpreter.get_tensor(out["index"])[: len(chunk)].astype(np.float32)
-            outputs.append((scores - zero) * scale if scale else scores)
-        if not outputs:
+        if len(images) == 0:
             return np.zeros((0, 0), np.float32)
-        probs = np.concatenate(outputs)
+        inputs = self._to_input[images][..., None]
+        outputs = []
+        start = 0
+        while start < len(inputs):
+            batch = next(b for b in reversed(_BUCKETS) if b <= len(inputs) - start)
+            interpreter = self._interpreter(batch)
+            interpreter.set_tensor(self._input_index, inputs[start : start + batch])
+            interpreter.invoke()
+            outputs.append(interpreter.get_tensor(self._output_index))
+            start += batch
+        probs = np.concatenate(outputs).astype(np.float32)
+        scale, zero = self._output_quantization
+        if scale:
+            probs = (probs - zero) * scale
         return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-6)
 
 

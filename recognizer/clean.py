@@ -32,6 +32,7 @@ _LEVEL_RANGE = 30  # the lines of a page are at most this much darker than their
 _RULE_TILT_DEGREES = 4.0  # lines tilted less than this are found before the page is deskewed
 _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
+_LINE_ASPECT = 8  # a ruled line's part is at least this many times longer than it is thick
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones(size, np.uint8))
     paper = cv2.blur(paper, size)
     paper = cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return cv2.divide(gray, cv2.max(paper, 1), scale=255)
+    cv2.max(paper, 1, dst=paper)  # in place: one full-size buffer fewer to allocate and fault in
+    return cv2.divide(gray, paper, scale=255)
 
 
 def _is_light_on_dark(small: np.ndarray) -> bool:
@@ -136,9 +138,37 @@ def _is_light_on_dark(small: np.ndarray) -> bool:
     brightness alone would be fooled by a big shadow or a dark table around the page.
     """
     size = max(3, max(small.shape) // 3)
-    detail = small.astype(np.int16) - cv2.blur(small, (size, size)).astype(np.int16)
-    darkest, middle, lightest = np.percentile(detail, (0.1, 50, 99.9))  # ink can be this sparse
+    broad = cv2.blur(small, (size, size))
+    # The percentiles are read from the histogram of the detail (small - broad, -255..255),
+    # ~5× faster than np.percentile's partial sorts. It is counted as the detail's positive and
+    # negative parts: uint8 images, which calcHist counts fast.
+    lighter = cv2.calcHist([cv2.subtract(small, broad)], [0], None, [256], [0, 256]).ravel()
+    darker = cv2.calcHist([cv2.subtract(broad, small)], [0], None, [256], [0, 256]).ravel()
+    zero = lighter[0] + darker[0] - small.size  # each part's bin 0 also counts the other part
+    counts = np.concatenate((darker[:0:-1], [zero], lighter[1:]))
+    # 0.1% and 99.9%: ink can be this sparse.
+    darkest, middle, lightest = _percentiles(counts, -255, (0.1, 50, 99.9))
     return lightest - middle > max(middle - darkest, _NOISE_LEVEL)
+
+
+def _percentiles(counts: np.ndarray, first: int, percents: tuple[float, ...]) -> list[float]:
+    """np.percentile (linear interpolation) of the integers counted in ``counts``, whose bin 0
+    counts the value ``first``: the same floats, computed as numpy (>= 1.22) does, but without
+    sorting the values."""
+    cumulative = np.cumsum(counts)
+    n = int(cumulative[-1])
+    results = []
+    for percent in percents:
+        q = percent / 100
+        virtual = (n - 1) * q  # the sorted position numpy interpolates at
+        below = min(max(math.floor(virtual), 0), n - 1)
+        above = min(below + 1, n - 1)
+        # The k-th smallest value is in the first bin whose cumulative count exceeds k.
+        low, high = (first + int(i) for i in np.searchsorted(cumulative, (below, above), "right"))
+        gamma = virtual - below
+        step = high - low
+        results.append(low + step * gamma if gamma < 0.5 else high - step * (1 - gamma))
+    return results
 
 
 def _ink_threshold(flat: np.ndarray) -> int:
@@ -167,7 +197,7 @@ def _skew_angle(pooled: np.ndarray) -> float:
     least three symbols spread along the line and lying close to it: a short expression like
     ``7`` or ``2+`` has no direction, and a stack of lines has no single one.
     """
-    _, _, stats, _ = cv2.connectedComponentsWithStats(pooled, connectivity=8)
+    _, _, stats, _ = _components(pooled)
     x, y, width, height, area = stats[1:].T
     symbol = width < pooled.shape[1] / 2  # a long ruled line is not a symbol
     if not symbol.any():
@@ -177,20 +207,37 @@ def _skew_angle(pooled: np.ndarray) -> float:
         return 0.0
     centre_x = x[symbol] + width[symbol] / 2
     centre_y = y[symbol] + height[symbol] / 2
-    symbol_height = float(np.median(height[symbol]))
+    symbol_height = _median(height[symbol])
     if np.ptp(centre_x) < 2.5 * symbol_height:
         return 0.0
-    first, second = np.triu_indices(len(centre_x), k=1)
-    run = centre_x[second] - centre_x[first]
-    apart = np.abs(run) >= symbol_height / 2
+    # Every ordered pair: each slope twice (a/b = -a/-b exactly), which leaves the median as it
+    # is and costs less than picking the pairs i < j.
+    run = centre_x[None, :] - centre_x[:, None]
+    apart = np.abs(run) >= symbol_height / 2  # never a symbol with itself
     if not apart.any():
         return 0.0
-    slope = float(np.median((centre_y[second] - centre_y[first])[apart] / run[apart]))
+    slope = _median((centre_y[None, :] - centre_y[:, None])[apart] / run[apart])
     offsets = centre_y - slope * centre_x
-    if np.median(np.abs(offsets - np.median(offsets))) > 0.25 * symbol_height:
+    if _median(np.abs(offsets - _median(offsets))) > 0.25 * symbol_height:
         return 0.0
     angle = round(math.degrees(math.atan(slope)), 1)
     return angle if _MIN_SKEW_DEGREES < abs(angle) <= _MAX_SKEW_DEGREES else 0.0
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a short array, the same float ~10× faster: sorting a few dozen values costs
+    less than np.median's partition and mean."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (float(ordered[middle - 1]) + float(ordered[middle])) / 2
+
+
+def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """cv2.connectedComponentsWithStats, 8-connected. BBDT gives the same labels as the default
+    (Spaghetti) but, with statistics, in about 40% of the time (OpenCV 5.0, 0.4 → 0.15 ms)."""
+    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
 
 
 def _rotate(image: np.ndarray, angle: float, interpolation: int, border: int | tuple) -> np.ndarray:
@@ -331,12 +378,16 @@ def _long_lines(mask: np.ndarray, run: int, min_length: float, min_count: int) -
     if cv2.countNonZero(runs) < min_count * min_length / 2:
         return np.zeros_like(mask)
     linked = cv2.dilate(runs, np.ones((2, run), np.uint8))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(linked, connectivity=8)
-    line_width, line_height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    thin = line_height * 8 <= line_width
-    thin[0] = False  # background
-    if np.count_nonzero(thin & (line_width >= min_length)) < min_count:
+    # Most pages have no lines, which the outer contours' boxes tell at a third of the cost of
+    # labelling. Only outlines at least 2 × min_length long can belong to that wide a part.
+    contours, _ = cv2.findContours(linked, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    boxes = [cv2.boundingRect(c) for c in contours if len(c) >= 2 * min_length - 2]
+    if sum(h * _LINE_ASPECT <= w and w >= min_length for _, _, w, h in boxes) < min_count:
         return np.zeros_like(mask)
+    _, labels, stats, _ = _components(linked)
+    line_width, line_height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    thin = line_height * _LINE_ASPECT <= line_width
+    thin[0] = False  # background
     # A tilted line near the top or bottom edge leaves the picture part of the way across.
     top = stats[:, cv2.CC_STAT_TOP]
     cut_off = (top == 0) | (top + line_height >= mask.shape[0])

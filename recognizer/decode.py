@@ -154,8 +154,9 @@ def _jpeg_header(data: bytes) -> ImageHeader:
         if marker == _JPEG_SOS:
             # Entropy-coded data never contains FF D9 (FF is stuffed as FF 00), so an EOI after the
             # first scan tells a complete file from a truncated one (OpenCV 4.x decodes those
-            # partially, filling the rest with grey).
-            if size is None or data.find(b"\xff\xd9", pos) < 0:
+            # partially, filling the rest with grey). Searched from the end, where it normally
+            # is: scanning forward through the whole scan cost ~0.07 ms per 1280 px photo.
+            if size is None or data.rfind(b"\xff\xd9", pos) < 0:
                 raise ImageError(_DAMAGED)
             width, height = size
             return ImageHeader("jpeg", width, height)

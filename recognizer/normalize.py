@@ -25,13 +25,14 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     if ink.dtype != np.uint8:
         ink = np.clip(ink, 0, 255).astype(np.uint8)
     out = np.zeros((SIZE, SIZE), np.uint8)
-    points = cv2.findNonZero((ink >= INK_LEVEL).view(np.uint8))
-    if points is None:
+    inked = (ink >= INK_LEVEL).view(np.uint8)
+    # The box of a mask's non-zero pixels, without listing them as findNonZero does (4× faster).
+    x, y, w, h = cv2.boundingRect(inked)
+    if w == 0:
         return out
-    x, y, w, h = cv2.boundingRect(points)
     crop = ink[y : y + h, x : x + w]
     scale = BOX / max(h, w)
-    crop = _thicken(crop, STROKE / scale)
+    crop = _thicken(crop, inked[y : y + h, x : x + w], STROKE / scale)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     # INTER_AREA anti-aliases when shrinking; INTER_LINEAR keeps thin strokes visible when growing.
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -47,14 +48,14 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _thicken(crop: np.ndarray, target: float) -> np.ndarray:
+def _thicken(crop: np.ndarray, inked: np.ndarray, target: float) -> np.ndarray:
     """Widen hairline strokes (pen-tablet renders, fine pencil) towards MNIST's stroke width.
 
-    The stroke width is estimated as twice the mean distance from ink to background along the
-    stroke's middle; thicker strokes are left as they are.
+    ``inked`` is non-zero where ``crop`` counts as ink. The stroke width is estimated as twice
+    the mean distance from ink to background along the stroke's middle; thicker strokes are
+    left as they are.
     """
-    binary = cv2.copyMakeBorder((crop >= INK_LEVEL).view(np.uint8), 1, 1, 1, 1,
-                                cv2.BORDER_CONSTANT, value=0)
+    binary = cv2.copyMakeBorder(inked, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     distance = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
     _, deepest, _, _ = cv2.minMaxLoc(distance)
     width = 2 * cv2.mean(distance, (distance >= 0.5 * deepest).view(np.uint8))[0]
