@@ -20,8 +20,8 @@ from recognizer.training.glyphs import DIGIT_VARIANTS, OPERATOR_GLYPHS, draw_gly
 from recognizer.training.train import TrainConfig, train_and_convert
 
 DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
-# Drawn continental digits, about a quarter as many as MNIST's 6742 ones and 6265 sevens.
-CONTINENTAL = {"flagged_one": 2000, "crossed_seven": 1500}
+# Drawn continental digits and looped 2s, about a quarter as many as MNIST has of each digit.
+CONTINENTAL = {"flagged_one": 2500, "looped_two": 1500, "crossed_seven": 1500}
 
 NOTES = {
     "sharing_the_work": "symbols.tflite knows every class and decides digit or not; which "
@@ -106,7 +106,7 @@ def main() -> None:
         card["notes"] = NOTES
         card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
                                  "synthetic strokes (recognizer/training/glyphs.py): operators, "
-                                 "parentheses and continental 1s and 7s"]
+                                 "parentheses, continental 1s and 7s, looped 2s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"{', '.join(cards)} written to {args.out} in {minutes:.1f} min")
 

@@ -65,11 +65,19 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
         top = (0.75 + j(0.05), 0.0)
         # The flag falls at 30-60 degrees and the stem stands upright: a 7's bar is level and
         # its stem leans.
-        reach, drop = rng.uniform(0.3, 0.6), rng.uniform(0.3, 0.5)
+        # Some writers make the flag almost as long as the stem.
+        reach, drop = rng.uniform(0.3, 0.9), rng.uniform(0.3, 0.7)
         strokes = [[(top[0] - reach, drop), top, (top[0] + j(0.08), 1.0)]]
         if rng.random() < 0.3:
             strokes.append([(0.35 + j(), 1.0), (0.95 + j(), 1.0)])
         return strokes, rng.uniform(0.9, 1.05)
+    if name == "looped_two":  # a 2 whose diagonal curls into a loop before the base
+        loop_x, loop_r = rng.uniform(0.2, 0.3), rng.uniform(0.12, 0.2)
+        base_y = 1.0 - loop_r
+        return [[*_arc(0.5, 0.3, 0.45 + j(0.05), 0.3, 190 + j(15), 360 + j(10)),
+                 (loop_x + loop_r, base_y - loop_r),
+                 *_arc(loop_x, base_y, loop_r, loop_r, -30, -330, n=10),
+                 (1.0 + j(0.05), base_y + j(0.05))]], rng.uniform(0.9, 1.05)
     if name == "crossed_seven":  # the continental 7: a level bar, a leaning stem, a cross-bar
         bar_y, lean = j(0.05), rng.uniform(0.2, 0.5)
         cross_y = rng.uniform(0.4, 0.6)
@@ -91,7 +99,7 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
 OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
                    "rparen", "equals")
 # Digit shapes that MNIST's American writers rarely use, drawn as strokes: glyph → class.
-DIGIT_VARIANTS = {"flagged_one": "1", "crossed_seven": "7"}
+DIGIT_VARIANTS = {"flagged_one": "1", "looped_two": "2", "crossed_seven": "7"}
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
 
 
@@ -102,7 +110,7 @@ def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator)
     strokes, rel_height = _strokes(name, rng)
     h = max(2.0, height * rel_height)
     w = h * {"dot": 1.0, "slash": 0.55, "lparen": 0.3, "rparen": 0.3,
-             "flagged_one": 0.6, "crossed_seven": 0.7}.get(name, 1.0)
+             "flagged_one": 0.6, "looped_two": 0.75, "crossed_seven": 0.7}.get(name, 1.0)
     if name == "minus":
         w, h = height * rng.uniform(0.5, 0.9), max(1.0, thickness / 2)
     if name == "equals":
