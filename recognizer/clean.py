@@ -64,10 +64,15 @@ def clean(image: np.ndarray) -> Cleaned:
     # Luminance keeps blue and red ballpoint dark while light-blue grid lines stay pale.
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     flat = _flatten(gray)
-    threshold = _ink_threshold(flat) - 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
     factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
     darkest = _min_pooled(flat, factor)
     rules = _find_rules(darkest, flat.shape, factor)
+    threshold = _ink_threshold(flat)
+    if rules.found and threshold >= _INK_THRESHOLD_RANGE[1]:
+        # As light as a grid: a dense grid outnumbered the writing among the dark pixels, so read
+        # the ink's level away from the lines.
+        threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
+    threshold -= 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
     # Bits of squared paper left beside the symbols would tip the fitted text line.
     angle = _skew_angle(cv2.subtract(_below(darkest, threshold), rules.both))
     if angle:
@@ -171,15 +176,24 @@ def _percentiles(counts: np.ndarray, first: int, percents: tuple[float, ...]) ->
     return results
 
 
-def _ink_threshold(flat: np.ndarray) -> int:
+def _off_rules(rules: Rules, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """Every other pixel of the full-size picture, 255 where it is away from the ruled lines."""
+    near = cv2.dilate(rules.both, np.ones((3, 3), np.uint8))  # and their blurred edges
+    near = cv2.resize(near, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    return cv2.bitwise_not(np.ascontiguousarray(near[: shape[0] : 2, : shape[1] : 2]))
+
+
+def _ink_threshold(flat: np.ndarray, off_rules: np.ndarray | None = None) -> int:
     """Grey level below which a flattened pixel is ink: a fixed share of the way to the paper.
 
     The ink's own level is read among the pixels clearly darker than paper (2nd percentile, so a
     few specks do not set it), which makes the threshold follow faint pencil as well as marker.
-    Faint grid lines and blurred stroke edges, closer to the paper, stay above it.
+    Faint grid lines and blurred stroke edges, closer to the paper, stay above it. `off_rules`
+    (from `_off_rules`) leaves the lines of ruled paper out.
     """
     every_other = flat[::2, ::2]  # a quarter of the pixels gives the same histogram shape
-    histogram = cv2.calcHist([every_other], [0], None, [_PAPER_LEVEL], [0, _PAPER_LEVEL]).ravel()
+    histogram = cv2.calcHist([every_other], [0], off_rules, [_PAPER_LEVEL],
+                             [0, _PAPER_LEVEL]).ravel()
     total = histogram.sum()
     if total == 0:  # nothing darker than paper: any threshold gives an empty mask
         return _INK_THRESHOLD_RANGE[0]

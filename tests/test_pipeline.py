@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from recognizer import annotate, pipeline, recognize
-from recognizer.training.glyphs import draw_expression, draw_glyph
+from recognizer.training.glyphs import draw_expression, draw_glyph, draw_paper
 
 
 def jpeg(image: np.ndarray) -> bytes:
@@ -60,6 +60,24 @@ def test_touching_digits_are_read_apart(seed, digits="70"):
     np.maximum(region, right, out=region)
     paper = (235 - mask.astype(np.float32) / 255 * 190).astype(np.uint8)
     assert recognize(png(paper)).expression == digits
+
+
+@pytest.mark.parametrize("text", ["38+4", "7-25", "61+9"])
+@pytest.mark.parametrize("seed", range(4))
+def test_small_writing_on_a_dense_grid(text, seed):
+    # Squares half a digit tall: the grid has far more dark pixels than the writing.
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((700, 900), np.uint8)
+    x = 300
+    for char in text:
+        glyph = draw_glyph(char if char.isdigit() else {"+": "plus", "-": "minus"}[char], 28, 2,
+                           rng)
+        h, w = glyph.shape
+        y = 350 - h if h > 14 else 336 - h // 2  # digits on the baseline, signs at mid-height
+        mask[y : y + h, x : x + w] = np.maximum(mask[y : y + h, x : x + w], glyph)
+        x += w + 8
+    paper = draw_paper(mask, rng, "squared", "even", (40, 40, 40), rule_step=14)
+    assert recognize(jpeg(paper)).expression == text
 
 
 def on_page(expression: np.ndarray, width: int = 1000, height: int = 700) -> np.ndarray:
