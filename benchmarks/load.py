@@ -1,15 +1,19 @@
 """Load on the real bot process, long polling the in-repo fake Bot API over loopback HTTP.
 
     python -m benchmarks.load [--data ../shared/data] [--users 50] [--photos 10] [--runs 3]
-                              [--rates 5 10 15] [--seconds 10] [--texts 0]
+                              [--rates 5 10 15] [--seconds 10] [--texts 0] [--replicas 0]
 
-Starts `python -m bot` as a child process (so its memory and CPU are its own), then
+Starts `python -m bot` as a child process (so its memory and CPU are its own), or with
+--replicas N, N of them in webhook mode behind a round-robin proxy that the fake Bot API posts
+each update to (docs/scale-out.md), then
 1. bursts: `users` × `photos` photos sent at once (each user within the 10/min limit);
 2. steady load: photos arriving at each of `rates` per second for `seconds` seconds;
 3. with --texts N: N different typed expressions sent at once (each user within 30/min), which
    is what fills sympy's caches.
 Prints reply latency (from the update being available to the answer reaching the API),
-throughput, the bot's CPU seconds per photo and its resident memory (now and peak).
+throughput, the bot's CPU seconds per photo (all processes together), this process's (the fake
+Bot API's and the proxy's, which share the machine) and each bot process's resident memory (now
+and peak).
 """
 
 from __future__ import annotations
@@ -30,22 +34,36 @@ import numpy as np
 
 from benchmarks.common import DEFAULT_DATA, machine, telegram_photos
 from tests.fake_telegram import FakeTelegram
+from tests.webhook_replicas import (
+    REPO,
+    START_TIMEOUT,
+    WEBHOOK_SECRET,
+    RoundRobinProxy,
+    bot_env,
+    webhook_replicas,
+)
 
 TOKEN = "123456:BENCH-fake-token"
-REPO = Path(__file__).resolve().parent.parent
 _chat_ids = itertools.count(10_000)
 
 
 @contextmanager
-def bot_process(telegram: FakeTelegram) -> Iterator[subprocess.Popen]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "polling",
-           "TELEGRAM_API_BASE_URL": telegram.base_url,
-           "TELEGRAM_FILE_BASE_URL": telegram.file_base_url}
-    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO, env=env,
+def bot_processes(telegram: FakeTelegram, replicas: int) -> Iterator[list[subprocess.Popen]]:
+    """One bot process long polling (replicas=0), or `replicas` webhook processes behind a
+    round-robin proxy that `telegram` pushes the updates to."""
+    if replicas:
+        # Their logs go nowhere: a pipe would fill up and block them.
+        with (webhook_replicas(telegram, replicas, stderr=subprocess.DEVNULL) as started,
+              RoundRobinProxy([replica.port for replica in started]) as proxy):
+            telegram.push_updates_to(proxy.url, WEBHOOK_SECRET)
+            yield [replica.process for replica in started]
+        return
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO,
+                               env=bot_env(telegram, BOT_MODE="polling"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        telegram.wait_for("setMyCommands", timeout=120)  # models are loaded
-        yield process
+        telegram.wait_for("setMyCommands", timeout=START_TIMEOUT)  # models are loaded
+        yield [process]
     finally:
         process.terminate()
         process.wait(30)
@@ -56,6 +74,12 @@ def memory_mb(pid: int) -> tuple[float, float]:
     with open(f"/proc/{pid}/status") as status:
         fields = dict(line.split(":", 1) for line in status)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def memory_report(processes: list[subprocess.Popen]) -> str:
+    """Each process's resident memory now and at its peak."""
+    return ", ".join("{:.0f} MB now, {:.0f} MB peak".format(*memory_mb(process.pid))
+                     for process in processes)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -104,6 +128,8 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="*", default=[5, 10, 15])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--texts", type=int, default=0, help="typed expressions, sent at once")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="webhook processes behind a round-robin proxy; 0: one, polling")
     args = parser.parse_args()
 
     photos, source = telegram_photos(args.data, 40)
@@ -111,27 +137,32 @@ def main() -> None:
     print(f"input: {source}, 1280 px JPEG, sent as Telegram photos")
     telegram = FakeTelegram(TOKEN, "mathsnap_bench_bot").start()
     try:
-        with bot_process(telegram) as process:
-            idle_rss, _ = memory_mb(process.pid)
-            print(f"bot process after start-up: {idle_rss:.0f} MB resident")
+        with bot_processes(telegram, args.replicas) as processes:
+            mode = f"{args.replicas} webhook" if args.replicas else "1 polling"
+            print(f"bot processes ({mode}) after start-up: "
+                  f"{', '.join(f'{memory_mb(p.pid)[0]:.0f}' for p in processes)} MB resident")
             summaries = []
             for run in range(args.runs):
                 users = [next(_chat_ids) for _ in range(args.users)]
                 schedule = [(0.0, user, photos[(n * len(users) + k) % len(photos)])
                             for n in range(args.photos) for k, user in enumerate(users)]
-                cpu_before = cpu_seconds(process.pid)
+                cpu_before = sum(cpu_seconds(process.pid) for process in processes)
+                own_before = time.process_time()
                 latencies, wall = send_and_time(telegram, schedule)
-                cpu = (cpu_seconds(process.pid) - cpu_before) / len(schedule)
+                cpu = (sum(cpu_seconds(p.pid) for p in processes) - cpu_before) / len(schedule)
+                own = (time.process_time() - own_before) / len(schedule)
                 summaries.append((np.percentile(latencies, 50), np.percentile(latencies, 95),
-                                  len(schedule) / wall, cpu))
+                                  len(schedule) / wall, cpu, own))
                 print(f"burst run {run + 1}: {len(schedule)} photos from {len(users)} users at "
                       f"once: {describe(latencies)}; {len(schedule) / wall:.1f} photos/s; "
-                      f"bot CPU {cpu * 1000:.0f} ms per photo")
+                      f"bot CPU {cpu * 1000:.0f} ms per photo, "
+                      f"fake API + proxy {own * 1000:.1f} ms")
             if summaries:
                 columns = zip(*summaries, strict=True)
-                p50, p95, rate, cpu = (statistics.median(column) for column in columns)
+                p50, p95, rate, cpu, own = (statistics.median(column) for column in columns)
                 print(f"burst median of {args.runs} runs: p50 {p50:.2f} s, p95 {p95:.2f} s, "
-                      f"{rate:.1f} photos/s, {cpu * 1000:.0f} ms bot CPU per photo")
+                      f"{rate:.1f} photos/s, {cpu * 1000:.0f} ms bot CPU per photo, "
+                      f"{own * 1000:.1f} ms fake API + proxy CPU per photo")
             for rate in args.rates:
                 count = int(rate * args.seconds)
                 users = [next(_chat_ids) for _ in range(max(1, count // 5))]
@@ -140,8 +171,7 @@ def main() -> None:
                 latencies, _ = send_and_time(telegram, schedule)
                 print(f"steady {rate:4.1f} photos/s for {args.seconds:.0f} s: "
                       f"{describe(latencies)}")
-            rss, peak = memory_mb(process.pid)
-            print(f"bot process resident memory: {rss:.0f} MB now, {peak:.0f} MB peak")
+            print(f"bot process resident memory: {memory_report(processes)}")
             if args.texts:
                 users = [next(_chat_ids) for _ in range(-(-args.texts // 20))]  # 20 per user
                 schedule = [(0.0, users[n % len(users)], text)
@@ -149,9 +179,7 @@ def main() -> None:
                 latencies, wall = send_and_time(telegram, schedule)
                 print(f"{args.texts} typed expressions at once: {describe(latencies)}; "
                       f"{args.texts / wall:.0f} per s")
-                rss, peak = memory_mb(process.pid)
-                print(f"bot process resident memory after them: {rss:.0f} MB now, "
-                      f"{peak:.0f} MB peak")
+                print(f"bot process resident memory after them: {memory_report(processes)}")
     finally:
         telegram.stop()
     print(f"machine at the end: {machine()}")

@@ -1,10 +1,11 @@
 """A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests, standard library only.
 
 It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies, form and multipart posts) for
-python-telegram-bot's httpx client, serves getUpdates long polling and file downloads, keeps
-every message in both directions so replies and button presses carry the real
-reply_to_message, and records each Bot API call for assertions. It runs its own event loop in a
-thread, so tests drive it with plain blocking helpers while the bot runs elsewhere.
+python-telegram-bot's httpx client, serves getUpdates long polling (or posts each update to a
+webhook: `push_updates_to`) and file downloads, keeps every message in both directions so
+replies and button presses carry the real reply_to_message, and records each Bot API call for
+assertions. It runs its own event loop in a thread, so tests drive it with plain blocking
+helpers while the bot runs elsewhere.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 # Values PTB sends as plain strings that must not be JSON-decoded ("42" stays a str).
 _STRING_PARAMS = frozenset({"text", "caption", "callback_query_id", "file_id", "action", "url"})
 _DOWNLOAD_LIMIT = 20_000_000  # Telegram refuses getFile above this for bots
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # on Telegram's webhook POSTs
+WEBHOOK_CONNECTIONS = 40  # Telegram's default max_connections for a webhook
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
             429: "Too Many Requests", 500: "Internal Server Error"}
 
@@ -50,6 +53,12 @@ class Call:
         return (self.params.get("reply_parameters") or {}).get("message_id")
 
 
+@dataclass(frozen=True)
+class _Webhook:
+    url: str
+    secret: str | None
+
+
 @dataclass
 class _Failure:
     status: int | None  # None: drop the connection without answering
@@ -66,17 +75,24 @@ class FakeTelegram:
                          "can_join_groups": True, "can_read_all_group_messages": False,
                          "supports_inline_queries": False}
         self.calls: list[Call] = []
+        # The same calls by (method, chat id): waiting for one chat's reply must not scan every
+        # call, or a long benchmark's waits grow quadratically and steal the bot's CPU.
+        self._calls_by_chat: dict[tuple[str, int | None], list[Call]] = {}
         self.commands: list[dict[str, Any]] = []
         self._lock = threading.Condition()
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._files: dict[str, tuple[bytes, int, str]] = {}  # file_id -> (data, size, path)
+        self._file_paths: dict[str, bytes] = {}  # path -> data, for downloads
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
         self._loop = asyncio.new_event_loop()
         self._new_update = asyncio.Event()
+        self._webhook: _Webhook | None = None
+        self._webhook_slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
+        self._pushes: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
         self._server: asyncio.Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.port = 0
@@ -120,8 +136,9 @@ class FakeTelegram:
         with self._lock:
             number = next(self._ids)
             file_id = f"file-{number}"
-            self._files[file_id] = (data, len(data) if size is None else size,
-                                    f"files/{number}.{suffix}")
+            path = f"files/{number}.{suffix}"
+            self._files[file_id] = (data, len(data) if size is None else size, path)
+            self._file_paths[path] = data
         return file_id
 
     def file_bytes(self, file_id: str) -> bytes:
@@ -209,6 +226,12 @@ class FakeTelegram:
             self._queue_update({"callback_query": query})
         return query_id
 
+    def push_updates_to(self, url: str, secret: str | None = None) -> None:
+        """From now on POST each new update to `url` (plain http), as Telegram does to a
+        webhook, at most WEBHOOK_CONNECTIONS at once, instead of keeping it for getUpdates."""
+        with self._lock:
+            self._webhook = _Webhook(url, secret)
+
     def fail_next(
         self, method: str, status: int | None, *, times: int = 1, retry_after: int = 1
     ) -> None:
@@ -228,8 +251,9 @@ class FakeTelegram:
 
     def calls_to(self, method: str, chat_id: int | None = None) -> list[Call]:
         with self._lock:
-            return [call for call in self.calls if call.method == method
-                    and (chat_id is None or call.chat_id == chat_id)]
+            if chat_id is None:
+                return [call for call in self.calls if call.method == method]
+            return list(self._calls_by_chat.get((method, chat_id), ()))
 
     def wait_for(
         self, method: str, chat_id: int | None = None, *, count: int = 1, timeout: float = 20.0,
@@ -276,8 +300,29 @@ class FakeTelegram:
         return self._chats[chat_id]
 
     def _queue_update(self, update: dict[str, Any]) -> None:
-        self._updates.append({"update_id": next(self._ids), **update})
+        update = {"update_id": next(self._ids), **update}
+        if self._webhook is not None:
+            self._loop.call_soon_threadsafe(self._start_push, self._webhook, json.dumps(update))
+            return
+        self._updates.append(update)
         self._loop.call_soon_threadsafe(self._new_update.set)
+
+    def _start_push(self, webhook: _Webhook, body: str) -> None:
+        task = self._loop.create_task(self._push(webhook, body.encode()))
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+
+    async def _push(self, webhook: _Webhook, body: bytes) -> None:
+        url = urlsplit(webhook.url)
+        secret = f"{SECRET_HEADER}: {webhook.secret}\r\n" if webhook.secret else ""
+        async with self._webhook_slots:
+            reader, writer = await asyncio.open_connection(url.hostname, url.port)
+            writer.write(f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         f"{secret}Connection: close\r\n\r\n".encode() + body)
+            await writer.drain()
+            await reader.read()  # the answer, until the server closes the connection
+            writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -325,6 +370,7 @@ class FakeTelegram:
             call = Call(method, params, files, status=failure.status if failure else 200)
             if method != "getUpdates":  # polling is not recorded: it would drown the rest
                 self.calls.append(call)
+                self._calls_by_chat.setdefault((method, call.chat_id), []).append(call)
             if failure is None and method != "getUpdates":
                 answer = self._answer(method, call)
             self._lock.notify_all()
@@ -355,10 +401,10 @@ class FakeTelegram:
 
     def _download(self, file_path: str) -> tuple[int, str, bytes]:
         with self._lock:
-            found = [data for data, _, path in self._files.values() if path == file_path]
-        if not found:
+            data = self._file_paths.get(file_path)
+        if data is None:
             return 404, "text/plain", b"Not Found"
-        return 200, "application/octet-stream", found[0]
+        return 200, "application/octet-stream", data
 
     def _answer(self, method: str, call: Call) -> tuple[int, str, bytes]:
         """Answer an API call (the lock is held)."""

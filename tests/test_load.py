@@ -8,20 +8,12 @@ the measured numbers.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,15 +21,15 @@ import pytest
 from bot import replies
 from bot.app import IMAGES_PER_MINUTE
 from tests import test_bot_e2e
-from tests.fake_telegram import Call, FakeTelegram
+from tests.fake_telegram import SECRET_HEADER, Call, FakeTelegram
 from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded, new_chat
+from tests.webhook_replicas import WEBHOOK_SECRET, WEBHOOK_URL, RoundRobinProxy, webhook_replicas
 
 # The module-scoped fake Bot API server and the real bot polling it, from the e2e tests.
 telegram = test_bot_e2e.telegram
 application = test_bot_e2e.application
 pytestmark = test_bot_e2e.pytestmark
 
-REPO = Path(__file__).resolve().parent.parent
 EXPRESSIONS = {"12+7": "19", "3×4": "12", "9-5": "4", "8÷2": "4", "6+6": "12"}
 
 
@@ -202,67 +194,6 @@ def test_a_failed_send_costs_one_apology_never_a_duplicate(
 # ---------------------------------------------------------------------------- webhook replicas
 
 
-WEBHOOK_URL = "https://mathsnap.example/telegram"  # Telegram never calls it here
-WEBHOOK_SECRET = "load-test-secret_42"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-class RoundRobinProxy:
-    """A tiny HTTP reverse proxy on 127.0.0.1: each request goes to the next backend port.
-
-    It records which backend received each update_id. One request per connection, as urllib
-    sends them (Connection: close).
-    """
-
-    def __init__(self, backend_ports: list[int]) -> None:
-        self.backends = backend_ports
-        self.routed: dict[int, int] = {}  # update_id -> backend port
-        self._next = itertools.cycle(backend_ports)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.port = 0
-
-    def __enter__(self) -> RoundRobinProxy:
-        self._thread.start()
-        server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._relay, "127.0.0.1", 0), self._loop
-        ).result(5)
-        self._server = server
-        self.port = server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        body = await reader.readexactly(length)
-        port = next(self._next)
-        with contextlib.suppress(ValueError):
-            self.routed[json.loads(body)["update_id"]] = port
-        backend_reader, backend_writer = await asyncio.open_connection("127.0.0.1", port)
-        backend_writer.write(head + body)
-        await backend_writer.drain()
-        writer.write(await backend_reader.read())  # the backend closes after its answer
-        await writer.drain()
-        backend_writer.close()
-        writer.close()
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
 @pytest.fixture
 def webhook_telegram() -> Iterator[FakeTelegram]:
     """A second fake Bot API for the replicas: nobody polls it, updates are posted to them."""
@@ -274,40 +205,10 @@ def webhook_telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def replicas(webhook_telegram: FakeTelegram) -> Iterator[list[int]]:
     """Three `python -m bot` processes in webhook mode; yields their ports."""
-    ports = free_ports(3)
-    processes = []
-    for port in ports:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "webhook",
-               "WEBHOOK_URL": WEBHOOK_URL, "WEBHOOK_SECRET": WEBHOOK_SECRET, "PORT": str(port),
-               "TELEGRAM_API_BASE_URL": webhook_telegram.base_url,
-               "TELEGRAM_FILE_BASE_URL": webhook_telegram.file_base_url}
-        processes.append(subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO, env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    try:
-        webhook_telegram.wait_for("setWebhook", count=3, timeout=90)
-        for port in ports:
-            _wait_until_listening(port, timeout=30)
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                _, stderr = process.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                _, stderr = process.communicate()
-            assert b"Traceback" not in stderr, stderr.decode()[-2000:]
-
-
-def _wait_until_listening(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert time.monotonic() < deadline, f"replica on port {port} is not listening"
-        time.sleep(0.1)
+    with webhook_replicas(webhook_telegram, 3) as started:
+        yield [replica.port for replica in started]
+    for replica in started:
+        assert b"Traceback" not in replica.stderr, replica.stderr.decode()[-2000:]
 
 
 def post_update(proxy_port: int, update: dict, secret: str | None = WEBHOOK_SECRET) -> int:
