@@ -34,6 +34,9 @@ SERVICES_KEY = "services"
 IMAGE_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 CHAT_ACTION_REFRESH_SECONDS = 4.5  # Telegram shows a chat action for about 5 s
+# An answer within this time needs no "typing…" first; skipping it saves a request per photo,
+# and under a burst those requests spend the same 30 messages/s as the answers.
+CHAT_ACTION_DELAY_SECONDS = 1.0
 _VARIABLE_LETTERS = "xXхХ"  # Latin and Cyrillic x, as solve_text reads them
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[str | None]]
@@ -294,9 +297,10 @@ async def _run(context: ContextTypes.DEFAULT_TYPE, function: Callable[..., T], *
 
 @contextlib.asynccontextmanager
 async def _chat_action(bot: Bot, chat_id: int, action: str) -> AsyncIterator[None]:
-    """Show 'typing…' (or 'sending photo…') for as long as the work inside takes."""
+    """Show 'typing…' (or 'sending photo…') while the work inside takes longer than a second."""
 
     async def keep_showing() -> None:
+        await asyncio.sleep(CHAT_ACTION_DELAY_SECONDS)
         with contextlib.suppress(TelegramError):
             while True:
                 await bot.send_chat_action(chat_id, action)

@@ -93,8 +93,8 @@ def test_20_users_sending_10_photos_each_at_once_are_all_answered(
     assert_exactly_one_reply_each(telegram, set(users))
     for user in users:
         assert len(successful_sends(telegram, user)) == 10
-    # Telegram allows a bot about 30 messages/s in all, and each photo costs two (the "typing…"
-    # action and the answer), so 200 photos need >= 13 s however fast recognition is.
+    # Telegram allows a bot about 30 messages/s in all, so the 190th answer cannot leave before
+    # about 5 s however fast recognition is; the bound is generous for a busy CI machine.
     assert percentile(latencies, 95) < 45
 
 
