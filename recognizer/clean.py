@@ -73,8 +73,12 @@ def clean(image: np.ndarray) -> Cleaned:
         # the ink's level away from the lines.
         threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
     threshold -= 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
+    pooled_ink = _below(darkest, threshold)
+    if _erase_creases(flat, pooled_ink, factor, rules):  # before they tip the text line too
+        darkest = _min_pooled(flat, factor)
+        pooled_ink = _below(darkest, threshold)
     # Bits of squared paper left beside the symbols would tip the fitted text line.
-    angle = _skew_angle(cv2.subtract(_below(darkest, threshold), rules.both))
+    angle = _skew_angle(cv2.subtract(pooled_ink, rules.both))
     if angle:
         # Nearest-pixel rotation costs less than half of a smooth one; its one-pixel stair steps
         # do not matter to the classifier.
@@ -87,6 +91,51 @@ def clean(image: np.ndarray) -> Cleaned:
     if rules.found:
         ink = _remove_rules(ink, flat, darkest, rules, factor)
     return Cleaned(ink=ink, angle=angle)
+
+
+def _erase_creases(flat: np.ndarray, pooled: np.ndarray, factor: int, rules: Rules) -> bool:
+    """Paint over with paper, in place, straight lines crossing the whole picture at a slant:
+    a fold or crease in the paper, a page edge; True if there were any. They are looked for on
+    the pooled ink, where a faint crease broken into dashes is joined up again. Writing never
+    spans the picture edge to edge; level lines (a fraction bar in a tight crop) and the ruled
+    lines, removed later with care for the strokes crossing them, are left alone."""
+    height, width = pooled.shape
+    margin = max(2, min(height, width) // 30)
+    top, bottom = cv2.countNonZero(pooled[:margin]), cv2.countNonZero(pooled[-margin:])
+    left, right = cv2.countNonZero(pooled[:, :margin]), cv2.countNonZero(pooled[:, -margin:])
+    if not (top and bottom) and not (left and right):  # nothing reaches across: the usual case
+        return False
+    shortest = int(0.9 * min(height, width))
+    lines = cv2.HoughLinesP(pooled, 1, np.pi / 360, threshold=shortest // 3,
+                            minLineLength=shortest, maxLineGap=max(3, shortest // 15))
+    if lines is None:
+        return False
+    erased = False
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        dx, dy = abs(int(x1) - int(x0)), abs(int(y1) - int(y0))
+        across = dy >= 0.9 * height if dy > dx else dx >= 0.9 * width  # edge to edge
+        if not across or dy < 0.36 * dx or _on_rules(rules, (x0, y0), (x1, y1)):
+            continue  # short, or within 20 degrees of level, or a ruled line
+        line = np.zeros_like(pooled)
+        cv2.line(line, (int(x0), int(y0)), (int(x1), int(y1)), 255, 5)
+        # The writing beside a crease is far shorter than it; in a tight crop the tall stroke
+        # is the writing (a "1"), with nothing or something as tall beside it.
+        rest = cv2.subtract(pooled, line)
+        if not rest.any() or cv2.boundingRect(rest)[3] >= 0.5 * dy:
+            continue
+        cv2.line(flat, (int(x0) * factor, int(y0) * factor),
+                 (int(x1) * factor, int(y1) * factor), 255, 2 * factor + 1)
+        erased = True
+    return erased
+
+
+def _on_rules(rules: Rules, start: tuple[int, int], end: tuple[int, int]) -> bool:
+    """Does the pooled segment from start to end mostly run along a ruled line?"""
+    if not rules.found:
+        return False
+    near = cv2.dilate(rules.both, np.ones((3, 3), np.uint8))
+    points = np.linspace(start, end, 9).round().astype(int)
+    return int(np.count_nonzero(near[points[:, 1], points[:, 0]])) >= 5
 
 
 def deskewed(image: np.ndarray, angle: float) -> np.ndarray:

@@ -305,6 +305,25 @@ def test_a_lone_long_minus_in_a_tight_crop_is_not_a_ruled_line() -> None:
     assert np.all(minus.max(axis=0) == 255)
 
 
+@pytest.mark.parametrize("shade", [150, 200], ids=["dark", "faint"])
+def test_a_crease_across_the_page_is_erased_and_the_writing_kept(shade: int) -> None:
+    strokes = _strokes("2+3", origin=(60, 270))
+    page = _noisy(_ink_on(_page(), strokes, BLACK_INK))
+    cv2.line(page, (620, 0), (420, 479), (shade, shade, shade), 2, cv2.LINE_AA)  # a fold
+    cleaned = clean(page)
+    crease = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(crease, (620, 0), (420, 479), 255, 7)
+    assert np.count_nonzero(cleaned.ink & crease) < 0.02 * np.count_nonzero(crease)
+    assert _iou(cleaned.ink, strokes) > 0.8
+
+
+def test_a_tall_one_in_a_tight_crop_is_not_a_crease() -> None:
+    crop = np.full((200, 120, 3), 245, np.uint8)
+    cv2.line(crop, (70, 4), (50, 195), BLACK_INK, 6)  # nearly the picture's full height
+    one = clean(crop).ink[20:180]
+    assert np.all(one.max(axis=1) == 255)
+
+
 @pytest.mark.parametrize(
     "page",
     [_page(), _noisy(_page(), 6), _shadowed(_noisy(_page()))],
