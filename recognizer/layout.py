@@ -7,6 +7,7 @@ baseline is a decimal point and a raised one is `·`; `×` leans to `x` when the
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,11 +46,13 @@ def _dots_by_size(segments: Sequence[Segment], probs: np.ndarray) -> np.ndarray:
     """A compact mark under a quarter of the digits' height is a dot, whatever the model saw in
     it: blown up to 28×28, a pen's blob looks like anything. (A minus is flat, an exponent
     about half a digit tall.) So is a decimal comma."""
-    heights = [s.box[3] for s, p in zip(segments, probs, strict=True)
-               if not s.forced and SYMBOLS[int(np.argmax(p))] in DIGITS]
+    is_digit = [SYMBOLS[c] in DIGITS for c in probs.argmax(axis=1).tolist()]
+    heights = [s.box[3] for s, digit in zip(segments, is_digit, strict=True)
+               if not s.forced and digit]
     if not heights:
         return probs
-    digit_height = float(np.median(heights))
+    # statistics' median: the same value as np.median's, much faster on a short list.
+    digit_height = float(statistics.median(heights))
     order = sorted(range(len(segments)), key=lambda i: segments[i].box[0] + segments[i].box[2] / 2)
     probs = probs.copy()
     for k, i in enumerate(order):
@@ -58,19 +61,21 @@ def _dots_by_size(segments: Sequence[Segment], probs: np.ndarray) -> np.ndarray:
             continue
         compact = max(w, h) <= _DOT_SIZE * digit_height and max(w, h) < 2.5 * min(w, h)
         between = order[k - 1 : k + 2] if 0 < k < len(order) - 1 else []
-        if compact or (between and _decimal_comma([segments[j] for j in between],
-                                                  [probs[j] for j in between], digit_height)):
+        if compact or (between and _decimal_comma(
+                [segments[j] for j in between], is_digit[between[0]] and is_digit[between[2]],
+                digit_height)):
             probs[i] *= 1 - _DOT_BELIEF
             probs[i][SYMBOLS.index("dot")] += _DOT_BELIEF
+            is_digit[i] = SYMBOLS[int(np.argmax(probs[i]))] in DIGITS
     return probs
 
 
-def _decimal_comma(trio: list[Segment], probs: list[np.ndarray], digit_height: float) -> bool:
+def _decimal_comma(trio: list[Segment], digits_around: bool, digit_height: float) -> bool:
     """Is the middle one of three neighbours a short stroke hanging from the baseline between
-    two digits? `0,5` is how most of Europe writes `0.5`."""
+    two digits (``digits_around``: the outer two read as digits)? `0,5` is how most of Europe
+    writes `0.5`."""
     before, mark, after = trio
-    if before.forced or after.forced or any(
-            SYMBOLS[int(np.argmax(p))] not in DIGITS for p in (probs[0], probs[2])):
+    if before.forced or after.forced or not digits_around:
         return False
     _, y, w, h = mark.box
     baseline = (before.box[1] + before.box[3] + after.box[1] + after.box[3]) / 2
@@ -88,10 +93,12 @@ class _Layout:
         self.segments = segments
         self.probs = _dots_by_size(segments, probs)
         self.is_equation = False
+        # Each symbol's most probable class, asked for dozens of times per symbol.
+        best = self.probs.argmax(axis=1).tolist()
+        self._tops = [s.forced or SYMBOLS[c] for s, c in zip(segments, best, strict=True)]
 
     def top(self, i: int) -> str:
-        forced = self.segments[i].forced
-        return forced if forced else SYMBOLS[int(np.argmax(self.probs[i]))]
+        return self._tops[i]
 
     def line(self, items: list[int], role: str) -> list[Slot]:
         items = self._fractions_first(items, role)

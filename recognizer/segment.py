@@ -336,7 +336,8 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
     cuts: dict[int, tuple[Segment, Segment]] = {}
     for i in digit_rows:
         _, _, w, h = segments[i].box
-        if w < 0.75 * h or h < 0.6 * digit_height:
+        # Only a symbol read without confidence is cut: the halves of a sure one need no reading.
+        if w < 0.75 * h or h < 0.6 * digit_height or probs[i].max() >= _SURE:
             continue
         halves = _halves(segments[i])
         if halves:
@@ -353,7 +354,7 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
             k += 2
             sure = min(left.max(), right.max())
             if (SYMBOLS[int(left.argmax())] in DIGITS and SYMBOLS[int(right.argmax())] in DIGITS
-                    and sure >= _SURE > probs[i].max()):
+                    and sure >= _SURE):
                 out_segments += cuts[i]
                 out_probs += [left, right]
                 continue

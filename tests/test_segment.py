@@ -189,3 +189,12 @@ def test_touching_digits_are_cut_where_the_ink_is_thinnest():
 def test_touching_digits_stay_whole_unless_both_halves_read_clearly(whole, halves):
     cut, probs = split_touching(touching_pair(), whole, lambda images: halves)
     assert len(cut) == 1 and np.array_equal(probs, whole)
+
+
+def test_a_sure_reading_is_not_cut_so_its_halves_are_not_read():
+    def classify(images: np.ndarray) -> np.ndarray:
+        raise AssertionError("halves of a sure reading were classified")
+
+    whole = sure_of("8", p=0.95)
+    cut, probs = split_touching(touching_pair(), whole, classify)
+    assert len(cut) == 1 and probs is whole
