@@ -84,6 +84,13 @@ def segment(ink: np.ndarray) -> list[Segment]:
     if photo_scale:
         contours, parts = _components(ink, widen=True)
         height = text_height(parts)
+    else:
+        # Unless the strokes themselves came out in dashes, which makes the writing look small:
+        # joined up, far fewer pieces, and as tall as a photo's writing.
+        joined_contours, joined = _components(ink, widen=True)
+        if len(joined) <= 0.6 * len(parts) and text_height(joined) >= JOIN_MIN_HEIGHT:
+            photo_scale = True
+            contours, parts, height = joined_contours, joined, text_height(joined)
     parts = [p for p in parts if not _spans_the_page(p, height)]
     # Before dust and stray marks go: the bars of a small `=` are short thin dashes too, and a
     # fine pen's `÷` dots are specks.

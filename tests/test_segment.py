@@ -198,3 +198,15 @@ def test_a_sure_reading_is_not_cut_so_its_halves_are_not_read():
     whole = sure_of("8", p=0.95)
     cut, probs = split_touching(touching_pair(), whole, classify)
     assert len(cut) == 1 and probs is whole
+
+
+def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
+    # Dashes 6 px long with 2 px gaps: each piece is far shorter than the writing is tall.
+    ink = page()
+    for y in range(50, 150, 8):
+        cv2.line(ink, (100, y), (100, y + 5), 255, 2)  # a "1"
+    for angle in range(0, 360, 12):
+        a0, a1 = np.radians(angle), np.radians(angle + 8)
+        cv2.line(ink, (int(220 + 40 * np.cos(a0)), int(100 + 50 * np.sin(a0))),
+                 (int(220 + 40 * np.cos(a1)), int(100 + 50 * np.sin(a1))), 255, 2)  # a "0"
+    assert [(x // 10, w // 10) for x, _, w, _ in boxes(ink)] == [(9, 0), (17, 8)]
