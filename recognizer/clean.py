@@ -1,8 +1,9 @@
-"""Turn a photo into an ink mask: flatten the lighting, binarise, deskew, and drop ruled lines.
+"""Turn a photo into an ink mask: flatten the lighting, binarise, paint over creases, deskew, and
+drop ruled lines.
 
 Only thresholding and the final touches run at full resolution. The paper's light, the polarity,
-the skew and the ruled lines are found on small copies (long side about 256 or 512 px), so
-cleaning a 1280×960 photo costs about as much CPU as decoding its JPEG twice.
+the creases, the skew and the ruled lines are found on small copies (long side about 256 or
+512 px), so cleaning a 1280×960 photo costs about as much CPU as decoding its JPEG.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Ink mask → symbols: connected components, dust removal, the expression's line, merged parts.
+"""Ink mask → symbols: connected components, dust removal, the expression's line, merged parts;
+and, once the classifier has read them, touching digits cut apart (`split_touching`).
 
 Sizes are judged relative to the text height, so the same rules hold for a 15 px digit in a
 wide photo and a 300 px digit in a close-up.
@@ -371,6 +372,8 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
 
 
 def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
+    """The segment cut at its thinnest column in the middle 40%, if both parts are nearly as
+    tall as the whole (else the cut went through a digit, not between two)."""
     x, y, w, h = segment.box
     columns = (segment.ink > 0).sum(axis=0)
     lo, hi = int(0.3 * w), int(0.7 * w) + 1
