@@ -131,6 +131,8 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=0,
                         help="webhook processes behind a round-robin proxy; 0: one, polling")
     args = parser.parse_args()
+    if args.replicas < 0:
+        parser.error("--replicas must be 0 (one polling process) or more")
 
     photos, source = telegram_photos(args.data, 40)
     print(f"machine: {machine()}")
