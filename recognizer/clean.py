@@ -229,8 +229,13 @@ def _percentiles(counts: np.ndarray, first: int, percents: tuple[float, ...]) ->
 def _off_rules(rules: Rules, factor: int, shape: tuple[int, int]) -> np.ndarray:
     """Every other pixel of the full-size picture, 255 where it is away from the ruled lines."""
     near = cv2.dilate(rules.both, np.ones((3, 3), np.uint8))  # and their blurred edges
-    near = cv2.resize(near, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-    return cv2.bitwise_not(np.ascontiguousarray(near[: shape[0] : 2, : shape[1] : 2]))
+    return cv2.bitwise_not(np.ascontiguousarray(_full_size(near, factor, shape)[::2, ::2]))
+
+
+def _full_size(pooled: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """A pooled mask or level map blown back up to the picture's ``shape``."""
+    pooled = cv2.resize(pooled, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    return np.ascontiguousarray(pooled[: shape[0], : shape[1]])
 
 
 def _ink_threshold(flat: np.ndarray, off_rules: np.ndarray | None = None) -> int:
@@ -349,13 +354,7 @@ def _remove_rules(
     """Erase the ruled lines from the ink. On a line, ink stays where it is clearly darker than
     the line there, or where a stroke continues on both sides of it.
     """
-    height, width = ink.shape
-
-    def full_size(pooled: np.ndarray) -> np.ndarray:
-        pooled = cv2.resize(pooled, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
-        return np.ascontiguousarray(pooled[:height, :width])
-
-    level = full_size(_line_level(darkest, rules))
+    level = _full_size(_line_level(darkest, rules), factor, ink.shape)
     on_rules = cv2.compare(level, 255, cv2.CMP_LT)
     on_line = cv2.bitwise_and(ink, on_rules)
     kept = cv2.bitwise_or(cv2.subtract(ink, on_rules), _darker(on_line, flat, level, _LINE_MARGIN))
@@ -369,8 +368,8 @@ def _remove_rules(
     bridge_v = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge_h = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
     bridges = cv2.bitwise_or(
-        cv2.bitwise_and(bridge_v, full_size(rules.horizontal)),
-        cv2.bitwise_and(bridge_h, full_size(rules.vertical)),
+        cv2.bitwise_and(bridge_v, _full_size(rules.horizontal, factor, ink.shape)),
+        cv2.bitwise_and(bridge_h, _full_size(rules.vertical, factor, ink.shape)),
     )
     return cv2.bitwise_or(kept, cv2.bitwise_and(bridges, on_line))
 
