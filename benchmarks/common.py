@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 
-from recognizer.bench import as_1280_jpeg, load_cases
+from recognizer.bench import as_jpeg, load_cases
 from recognizer.training.glyphs import draw_expression
 
 DEFAULT_DATA = Path(os.environ.get("MATHSNAP_DATA", "../shared/data"))
@@ -31,7 +31,8 @@ def telegram_photos(data: Path, limit: int) -> tuple[list[bytes], str]:
     folder = data / "expressions"
     if (folder / "labels.csv").is_file():
         cases = [c for c in load_cases(folder) if c.kind != "crohme_render"][:limit]
-        return [as_1280_jpeg(case.path) for case in cases], f"{len(cases)} development photos"
+        photos = [as_jpeg(case.path, 1280, enlarge=True) for case in cases]
+        return photos, f"{len(cases)} development photos"
     photos = []
     for n in range(limit):
         drawn = draw_expression(DRAWN[n % len(DRAWN)], n, height=90, background="lined")

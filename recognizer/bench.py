@@ -2,6 +2,7 @@
 
     python -m recognizer.bench --data ../shared/data [--set expressions|holdout] [--repeat 3]
     python -m recognizer.bench --data ../shared/data --stages   # per-stage ms on 1280-px photos
+    python -m recognizer.bench --data ../shared/data --telegram 2560  # as Telegram sends photos
 
 Prints exact-expression and result accuracy and median/p95 milliseconds per image, per source
 and per kind, then every failure. `expressions/` is the development set; run `holdout/` only to
@@ -76,10 +77,13 @@ def load_cases(folder: Path) -> list[Case]:
                  r["kind"]) for r in rows]
 
 
-def run(cases: list[Case], repeat: int) -> list[Outcome]:
+def run(cases: list[Case], repeat: int, telegram_side: int | None = None) -> list[Outcome]:
     outcomes = []
     for case in cases:
-        data = case.path.read_bytes()
+        if telegram_side is None:
+            data = case.path.read_bytes()
+        else:
+            data = as_jpeg(case.path, telegram_side)
         runs = [recognize(data) for _ in range(repeat)]
         outcomes.append(Outcome(case, runs[0], statistics.median(r.ms for r in runs)))
     return outcomes
@@ -126,11 +130,15 @@ STAGES = ("jpeg floor", "decode", "clean", "segment", "classify", "layout", "gra
           "total")
 
 
-def as_1280_jpeg(path: Path) -> bytes:
-    """The photo as Telegram delivers it: long side 1280 px, JPEG."""
+def as_jpeg(path: Path, side: int, enlarge: bool = False) -> bytes:
+    """The photo as Telegram delivers it: long side at most `side` px (exactly, if `enlarge`), JPEG.
+
+    Telegram never enlarges; the stage timings do, so that every photo costs a 1280 px decode.
+    """
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    scale = 1280 / max(image.shape[:2])
-    image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    scale = side / max(image.shape[:2])
+    if scale < 1 or enlarge:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
@@ -149,7 +157,7 @@ def stage_report(cases: list[Case], repeat: int) -> None:
     per_stage: dict[str, list[float]] = defaultdict(list)
     ratios = []
     for case in photos:
-        data = as_1280_jpeg(case.path)
+        data = as_jpeg(case.path, 1280, enlarge=True)
         runs = [time_stages(data) for _ in range(max(repeat, 3))]
         medians = {name: statistics.median(r.get(name, 0.0) for r in runs) for name in STAGES}
         for name in STAGES:
@@ -170,6 +178,9 @@ def main() -> None:
                         default=Path(os.environ.get("MATHSNAP_DATA", "../shared/data")))
     parser.add_argument("--set", choices=("expressions", "holdout"), default="expressions")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--telegram", type=int, choices=(1280, 2560), metavar="SIDE",
+                        help="read each image re-encoded as Telegram sends a photo: JPEG, long "
+                             "side at most SIDE px (1280 or 2560)")
     parser.add_argument("--stages", action="store_true",
                         help="time each stage on the photos re-encoded at 1280 px")
     args = parser.parse_args()
@@ -181,7 +192,7 @@ def main() -> None:
     if args.stages:
         stage_report(load_cases(folder), args.repeat)
     else:
-        report(run(load_cases(folder), args.repeat))
+        report(run(load_cases(folder), args.repeat, args.telegram))
 
 
 if __name__ == "__main__":

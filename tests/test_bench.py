@@ -1,7 +1,10 @@
 import subprocess
 import sys
 
-from recognizer.bench import Case, Outcome, canonical_label
+import cv2
+import numpy as np
+
+from recognizer.bench import Case, Outcome, as_jpeg, canonical_label
 from recognizer.types import Recognition
 
 
@@ -27,3 +30,15 @@ def test_exact_and_result_judgement():
     assert outcome(None, None, "oops").result_ok is False
     assert outcome("7/0", None, "division by zero", "7÷0", "ZeroDivisionError").result_ok
     assert outcome("2x", "2*x", value="").result_ok is None
+
+
+def test_telegram_copies_shrink_but_never_enlarge(tmp_path):
+    def long_side(data: bytes) -> int:
+        return max(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE).shape)
+
+    big, small = tmp_path / "big.png", tmp_path / "small.png"
+    cv2.imwrite(str(big), np.full((1500, 3000), 255, np.uint8))
+    cv2.imwrite(str(small), np.full((300, 400), 255, np.uint8))
+    assert long_side(as_jpeg(big, 1280)) == 1280
+    assert long_side(as_jpeg(small, 1280)) == 400
+    assert long_side(as_jpeg(small, 1280, enlarge=True)) == 1280
