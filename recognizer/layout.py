@@ -2,7 +2,8 @@
 
 Decides what position alone can tell: stacked fractions (a bar with symbols above and below)
 become `(num)/(den)`; small raised symbols after a base become `^` exponents; a dot on the
-baseline is a decimal point and a raised one is `·`; `×` leans to `x` when there is an `=`.
+baseline is a decimal point and a raised one is `·`; `×` leans to `x` where no operand stands on
+each side of it in an equation, or at an end of the line.
 """
 
 from __future__ import annotations
@@ -166,8 +167,7 @@ class _Layout:
             group = self._exponent_group(items, k, base) if base is not None else []
             if group:
                 k += len(group) - 1
-                inner = [self._symbol(i, "exponent", self._between_numbers(items, k))
-                         for i in group]
+                inner = [self._symbol(i, "exponent", self._place(items, k)) for i in group]
                 slots.append(_structural("^", "exponent"))
                 if len(inner) == 1:
                     slots += inner
@@ -175,7 +175,7 @@ class _Layout:
                     slots += [_structural("(", "exponent"), *inner, _structural(")", "exponent")]
                 base = None
             else:
-                slots.append(self._symbol(item, role, self._between_numbers(items, k)))
+                slots.append(self._symbol(item, role, self._place(items, k)))
                 base = item if self.top(item) in (*DIGITS, "rparen", "cross") else None
             k += 1
         return slots
@@ -199,15 +199,17 @@ class _Layout:
             return False
         return h < 0.85 * bh and y + h / 2 < by + 0.3 * bh and y + h < by + 0.75 * bh
 
-    def _between_numbers(self, items: list[int | list[Slot]], k: int) -> bool:
-        """Is items[k] between two operands, as × stands in `3×4` (and x does not in `2x+1`)?"""
-        before = items[k - 1] if k > 0 else None
-        after = items[k + 1] if k + 1 < len(items) else None
-        return (isinstance(before, list) or (before is not None and self.top(before) in (
-            *DIGITS, "rparen"))) and (isinstance(after, list) or (after is not None and self.top(
-                after) in (*DIGITS, "lparen")))
+    def _place(self, items: list[int | list[Slot]], k: int) -> str:
+        """Where items[k] stands: "between" two operands, as × stands in `3×4` (and x does not
+        in `2x+1`), at an "end" of its line, where no × can stand, or "inside"."""
+        if k == 0 or k == len(items) - 1:
+            return "end"
+        before, after = items[k - 1], items[k + 1]
+        between = (isinstance(before, list) or self.top(before) in (*DIGITS, "rparen")) and (
+            isinstance(after, list) or self.top(after) in (*DIGITS, "lparen"))
+        return "between" if between else "inside"
 
-    def _symbol(self, i: int, role: str, between_numbers: bool = False) -> Slot:
+    def _symbol(self, i: int, role: str, place: str = "inside") -> Slot:
         forced = self.segments[i].forced
         if forced:
             return Slot(((forced if forced == "=" else "/", 1.0),), i, role, forced)
@@ -215,14 +217,14 @@ class _Layout:
         scores: dict[str, float] = {}
         for c in ranked:
             name, p = SYMBOLS[int(c)], float(self.probs[i][c])
-            for token, share in self._meanings(name, i, between_numbers):
+            for token, share in self._meanings(name, i, place):
                 scores[token] = scores.get(token, 0.0) + p * share
         ordered = sorted(scores.items(), key=lambda kv: -kv[1])
         return Slot(tuple(ordered), i, role, self.top(i))
 
-    def _meanings(self, name: str, i: int, between_numbers: bool) -> list[tuple[str, float]]:
-        if name == "cross":  # × between numbers, or the variable x in an equation
-            times = 0.35 if self.is_equation and not between_numbers else 0.9
+    def _meanings(self, name: str, i: int, place: str) -> list[tuple[str, float]]:
+        if name == "cross":  # × between numbers; the variable x in an equation or at an end
+            times = 0.35 if place == "end" or (self.is_equation and place != "between") else 0.9
             return [("*", times), ("x", 1 - times)]
         if name == "dot":  # on the baseline: decimal point; raised: multiplication
             return [(".", 1.0)] if self._on_baseline(i) else [("*", 1.0)]

@@ -15,7 +15,7 @@ from recognizer.grammar import decode
 from recognizer.labels import GLYPH
 from recognizer.layout import Slot, arrange
 from recognizer.normalize import normalize_symbol
-from recognizer.segment import JOIN_MIN_HEIGHT, Segment, segment, split_touching
+from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
 from recognizer.solve import solve_tokens
 from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
 
@@ -119,10 +119,13 @@ def _symbol_height(segments: list[Segment]) -> float:
 
 def classify_and_arrange(segments: list[Segment],
                          watch: Stopwatch) -> tuple[list[Segment], list[Slot]]:
-    """Classify the symbols (cutting apart touching digits) and lay them out in a line."""
+    """Classify the symbols (joining a cursive x's arcs, cutting apart touching digits) and lay
+    them out in a line."""
     images = np.stack([normalize_symbol(s.ink) for s in segments])
-    probs = default_classifier().classify(images)
-    segments, probs = split_touching(segments, probs, default_classifier().classify)
+    classify = default_classifier().classify
+    probs = classify(images)
+    segments, probs = join_arcs(segments, probs, classify)
+    segments, probs = split_touching(segments, probs, classify)
     watch.lap("classify")
     slots = arrange(segments, probs)
     watch.lap("layout")

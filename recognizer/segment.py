@@ -7,6 +7,7 @@ wide photo and a 300 px digit in a close-up.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,15 @@ MAX_INK_SHARE = 0.3  # writing covers far less of a page than this; more is nois
 NOISY = "The picture is too busy or noisy to find an expression in it."
 JOIN_KERNEL = np.ones((3, 3), np.uint8)  # bridges gaps of up to 2 pixels within a stroke
 JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across such gaps
-_SURE = 0.9  # touching digits are cut apart only when the whole reads below this, each half above
+# A sure reading: touching digits are cut apart only when the whole reads below this (or is
+# _TWO_DIGITS_WIDE times the median digit's width) and each half above it; arcs read above it as
+# a cross are joined.
+_SURE = 0.9
+_TWO_DIGITS_WIDE = 1.6
+_WIDTH_SAMPLE = 3  # digits needed for their median width to be a single digit's
+# A cut between two digits leaves each in one piece (but for a clipped tip); one through a digit
+# strands more of it than this share on the wrong side.
+_STRANDED = 0.125
 
 
 @dataclass(frozen=True)
@@ -158,13 +167,16 @@ def _is_stray_mark(part: _Part, height: float, ink: np.ndarray) -> bool:
     longest, shortest = max(part.w, part.h), min(part.w, part.h)
     if longest >= 0.3 * height:
         return False
-    return 3 * shortest < longest or _has_hole(ink[part.y : part.bottom, part.x : part.right])
+    crop = ink[part.y : part.bottom, part.x : part.right]
+    return 3 * shortest < longest or bool(_holes(crop).any())
 
 
-def _has_hole(crop: np.ndarray) -> bool:
-    _, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    # In a two-level hierarchy a hole is a contour with a parent.
-    return hierarchy is not None and bool((hierarchy[0, :, 3] >= 0).any())
+def _holes(crop: np.ndarray) -> np.ndarray:
+    """Mask of the background enclosed by the ink (the inside of a 0, 6, 8 or 9)."""
+    contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(crop)
+    cv2.drawContours(filled, contours, -1, 255, cv2.FILLED)
+    return (filled > 0) & (crop == 0)
 
 
 def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
@@ -331,21 +343,95 @@ def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) ->
     return Segment((part.x, part.y, part.w, part.h), own, part.forced)
 
 
+def join_arcs(segments: list[Segment], probs: np.ndarray,
+              classify: Callable[[np.ndarray], np.ndarray],
+              ) -> tuple[list[Segment], np.ndarray]:
+    """Join two neighbours that read as a cross together: a cursive x written as two arcs back
+    to back (`ɔc`), each of which alone looks like a digit or a parenthesis."""
+    pairs = [k for k in range(len(segments) - 1) if _could_be_arcs(segments[k], segments[k + 1])]
+    if not pairs:
+        return segments, probs
+    unions = [_union(segments[k], segments[k + 1]) for k in pairs]
+    union_probs = classify(np.stack([normalize_symbol(u.ink) for u in unions]))
+    cross = SYMBOLS.index("cross")
+    joined = {k: (union, p) for k, union, p in zip(pairs, unions, union_probs, strict=True)
+              if p[cross] >= _SURE}
+    out_segments, out_probs = [], []
+    k = 0
+    while k < len(segments):
+        if k in joined:
+            out_segments.append(joined[k][0])
+            out_probs.append(joined[k][1])
+            k += 2
+        else:
+            out_segments.append(segments[k])
+            out_probs.append(probs[k])
+            k += 1
+    return out_segments, np.array(out_probs)
+
+
+def _could_be_arcs(a: Segment, b: Segment) -> bool:
+    """Side by side and touching or nearly, on the same line and of about the same height, and
+    together no wider than an x can be. Arcs are open: a part with a loop is a digit (`20`),
+    though where the pen turns back it may close a small one."""
+    if a.forced or b.forced:
+        return False
+    ax, ay, aw, ah = a.box
+    bx, by, bw, bh = b.box
+    shorter, taller = sorted((ah, bh))
+    gap = bx - (ax + aw)
+    overlap_y = min(ay + ah, by + bh) - max(ay, by)
+    width = max(ax + aw, bx + bw) - min(ax, bx)
+    height = max(ay + ah, by + bh) - min(ay, by)
+    # The loops last: tracing them costs far more than the boxes' arithmetic.
+    return (-0.5 * min(aw, bw) <= gap <= 0.25 * taller and shorter >= 0.6 * taller
+            and overlap_y >= 0.6 * shorter and width <= 2 * height
+            and not _has_loop(a) and not _has_loop(b))
+
+
+def _has_loop(part: Segment) -> bool:
+    """Does the ink enclose background over at least a third of its height?"""
+    return bool(_holes(part.ink).any(axis=1).sum() >= part.box[3] / 3)
+
+
+def _union(a: Segment, b: Segment) -> Segment:
+    x, y = min(a.box[0], b.box[0]), min(a.box[1], b.box[1])
+    right = max(a.box[0] + a.box[2], b.box[0] + b.box[2])
+    bottom = max(a.box[1] + a.box[3], b.box[1] + b.box[3])
+    ink = np.zeros((bottom - y, right - x), np.uint8)
+    for part in (a, b):
+        px, py, pw, ph = part.box
+        ink[py - y : py - y + ph, px - x : px - x + pw] |= part.ink
+    return Segment((x, y, right - x, bottom - y), ink)
+
+
 def split_touching(segments: list[Segment], probs: np.ndarray,
                    classify: Callable[[np.ndarray], np.ndarray],
                    ) -> tuple[list[Segment], np.ndarray]:
-    """Cut a digit-sized symbol that is too wide for one digit where its ink is thinnest, when
-    both halves read as digits with confidence: `70` written so the 0 touches the 7."""
+    """Cut a digit-sized symbol in two where its ink is thinnest, when both halves read as digits
+    with confidence: `70` written so the 0 touches the 7.
+
+    A symbol is tried when it reads more as a digit than as anything else (the digits together
+    outweigh every other class) and the model is unsure of it, or when it is far wider than the
+    other digits of the expression: two touching digits can also read as one wide digit with
+    confidence (`02` as a sprawling `2`).
+    """
     digit_rows = [i for i, s in enumerate(segments)
                   if not s.forced and SYMBOLS[int(np.argmax(probs[i]))] in DIGITS]
     if not digit_rows:
         return segments, probs
     digit_height = float(np.median([segments[i].box[3] for i in digit_rows]))
+    # Among a few digits the median width is a digit's, even if one of them is two.
+    digit_width = float(np.median([segments[i].box[2] for i in digit_rows])) \
+        if len(digit_rows) >= _WIDTH_SAMPLE else math.inf
+    digit_like = probs[:, : len(DIGITS)].sum(axis=1) > probs[:, len(DIGITS) :].max(axis=1)
     cuts: dict[int, tuple[Segment, Segment]] = {}
-    for i in digit_rows:
-        _, _, w, h = segments[i].box
-        # Only a symbol read without confidence is cut: the halves of a sure one need no reading.
-        if w < 0.75 * h or h < 0.6 * digit_height or probs[i].max() >= _SURE:
+    for i, segment in enumerate(segments):
+        _, _, w, h = segment.box
+        too_wide = i in digit_rows and w >= _TWO_DIGITS_WIDE * digit_width
+        # A sure reading of a digit-wide symbol is not cut: its halves need no reading.
+        if segment.forced or not digit_like[i] or w < 0.75 * h or h < 0.6 * digit_height or (
+                probs[i].max() >= _SURE and not too_wide):
             continue
         halves = _halves(segments[i])
         if halves:
@@ -361,8 +447,10 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
             left, right = half_probs[k], half_probs[k + 1]
             k += 2
             sure = min(left.max(), right.max())
+            # Two digits read surely, and more surely than the whole: a wide `2` cut in two
+            # may still look like two digits, though less like them than like a 2.
             if (SYMBOLS[int(left.argmax())] in DIGITS and SYMBOLS[int(right.argmax())] in DIGITS
-                    and sure >= _SURE):
+                    and sure >= _SURE and sure > probs[i].max()):
                 out_segments += cuts[i]
                 out_probs += [left, right]
                 continue
@@ -372,21 +460,49 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
 
 
 def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
-    """The segment cut at its thinnest column in the middle 40%, if both parts are nearly as
-    tall as the whole (else the cut went through a digit, not between two)."""
+    """The segment cut at its thinnest column in the middle, nearest the centre, among the cuts
+    that leave both parts nearly as tall as the whole, go through no loop and cross at most two
+    strokes; and only if each part is one piece of ink (else the cut went through a digit, not
+    between two)."""
     x, y, w, h = segment.box
-    columns = (segment.ink > 0).sum(axis=0)
-    lo, hi = int(0.3 * w), int(0.7 * w) + 1
-    if hi - lo < 2:
+    inked = segment.ink > 0
+    left, right = _part_heights(inked)
+    candidates = np.arange(max(1, int(0.2 * w)), min(int(0.8 * w) + 1, w))
+    candidates = candidates[(left[candidates - 1] >= 0.75 * h) & (right[candidates] >= 0.75 * h)
+                            & ~_holes(segment.ink).any(axis=0)[candidates]
+                            & (_strokes_crossed(inked)[candidates] <= 2)]
+    if not candidates.size:
         return None
-    cut = lo + int(np.argmin(columns[lo:hi]))
+    columns = inked.sum(axis=0)[candidates]
+    thinnest = candidates[columns == columns.min()]
+    cut = int(thinnest[np.argmin(np.abs(thinnest - w / 2))])
     pieces = []
     for ink, dx in ((segment.ink[:, :cut], 0), (segment.ink[:, cut:], cut)):
-        points = cv2.findNonZero(ink)
-        if points is None:
+        if _stranded_share(ink) > _STRANDED:
             return None
-        px, py, pw, ph = cv2.boundingRect(points)
-        if ph < 0.75 * h:
-            return None
+        px, py, pw, ph = cv2.boundingRect(ink)
         pieces.append(Segment((x + dx + px, y + py, pw, ph), ink[py : py + ph, px : px + pw]))
     return pieces[0], pieces[1]
+
+
+def _stranded_share(ink: np.ndarray) -> float:
+    """Share of the ink outside its largest connected piece."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    return 1 - areas.max() / areas.sum() if count > 1 else 0.0
+
+
+def _strokes_crossed(inked: np.ndarray) -> np.ndarray:
+    """How many strokes each column crosses going down."""
+    return (inked[1:] & ~inked[:-1]).sum(axis=0) + inked[0]
+
+
+def _part_heights(inked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Height of the ink in columns 0..c (first array) and c..end (second), for each c."""
+    h = inked.shape[0]
+    has_ink = inked.any(axis=0)
+    top = np.where(has_ink, inked.argmax(axis=0), h)
+    bottom = np.where(has_ink, h - 1 - inked[::-1].argmax(axis=0), -1)
+    left = np.maximum.accumulate(bottom) - np.minimum.accumulate(top) + 1
+    right = (np.maximum.accumulate(bottom[::-1]) - np.minimum.accumulate(top[::-1]) + 1)[::-1]
+    return left, right

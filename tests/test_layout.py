@@ -68,6 +68,14 @@ def test_cross_leans_to_variable_in_an_equation_unless_between_numbers():
     assert best_tokens(trailing, ["2", "cross", "3", "plus"]) == "2*3="
 
 
+def test_cross_at_an_end_of_the_line_is_the_variable():
+    # No × can end (or start) a line, so a cross there is x even without an `=`.
+    two_x = [seg(100, 100, 30, 60), seg(140, 115, 30, 30)]
+    x_plus_1 = [seg(100, 115, 30, 30), seg(140, 115, 30, 30), seg(180, 100, 30, 60)]
+    assert best_tokens(two_x, ["2", "cross"]) == "2x"
+    assert best_tokens(x_plus_1, ["cross", "plus", "1"]) == "x+1"
+
+
 def test_forced_symbols_keep_their_meaning():
     segments = [seg(100, 100, 30, 60), seg(140, 110, 40, 40, forced="÷"),
                 seg(190, 100, 30, 60)]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from recognizer.labels import SYMBOLS
-from recognizer.segment import Segment, segment, split_touching
+from recognizer.segment import Segment, join_arcs, segment, split_touching
 from recognizer.types import ExpressionError
 
 
@@ -176,7 +176,7 @@ def touching_pair() -> list[Segment]:
 def test_touching_digits_are_cut_where_the_ink_is_thinnest():
     halves = sure_of("1", "0", p=0.97)
     cut, probs = split_touching(touching_pair(), sure_of("8", p=0.6), lambda images: halves)
-    assert cut[0].box[0] == 100 + 12 and 100 + 27 <= cut[1].box[0] <= 100 + 35  # in the bridge
+    assert cut[0].box[0] == 100 + 12 and 100 + 18 <= cut[1].box[0] <= 100 + 35  # in the bridge
     assert all(s.box[3] >= 75 and s.ink.shape == (s.box[3], s.box[2]) for s in cut)
     assert [SYMBOLS[int(row.argmax())] for row in probs] == ["1", "0"]
 
@@ -198,6 +198,105 @@ def test_a_sure_reading_is_not_cut_so_its_halves_are_not_read():
     whole = sure_of("8", p=0.95)
     cut, probs = split_touching(touching_pair(), whole, classify)
     assert len(cut) == 1 and probs is whole
+
+
+def never(images: np.ndarray) -> np.ndarray:
+    raise AssertionError("nothing here should have been classified")
+
+
+def digits_beside(pair: list[Segment], count: int = 3) -> list[Segment]:
+    """Single digits 40 px wide, as tall as the pair, then the pair: the expression's context."""
+    ink = np.zeros((80, 40), np.uint8)
+    cv2.line(ink, (20, 2), (20, 77), 255, 6)
+    return [Segment((i * 50, 50, 40, 80), ink) for i in range(count)] + pair
+
+
+def test_a_sure_digit_twice_as_wide_as_the_others_is_cut_when_its_halves_read_surer():
+    # `02` read with confidence as one sprawling 2: only its width gives it away.
+    segments = digits_beside(touching_pair())
+    whole = sure_of("1", "1", "1", "2", p=0.95)
+    cut, probs = split_touching(segments, whole, lambda images: sure_of("1", "0", p=0.99))
+    assert len(cut) == 5 and [SYMBOLS[int(row.argmax())] for row in probs[3:]] == ["1", "0"]
+
+
+def test_a_wide_digit_whose_halves_read_less_surely_than_the_whole_stays_whole():
+    segments = digits_beside(touching_pair())
+    whole = sure_of("1", "1", "1", "2", p=0.97)
+    cut, probs = split_touching(segments, whole, lambda images: sure_of("1", "0", p=0.93))
+    assert len(cut) == 4 and np.array_equal(probs, whole)
+
+
+def test_a_cut_never_goes_through_a_loop():
+    ink = np.zeros((80, 120), np.uint8)
+    cv2.ellipse(ink, (60, 40), (57, 37), 0, 0, 360, 255, 4)  # a wide 0
+    cut, _ = split_touching([Segment((0, 0, 120, 80), ink)], sure_of("0", p=0.5), never)
+    assert len(cut) == 1
+
+
+def test_a_symbol_read_as_an_operator_is_not_cut():
+    cut, _ = split_touching(touching_pair(), sure_of("cross", p=0.6), never)
+    assert len(cut) == 1
+
+
+def test_a_cut_leaves_both_digits_tall():
+    # A 1 with a long thin flag touching a 0: the flag's columns are the thinnest, but a cut
+    # there would leave the flag alone on one side.
+    ink = np.zeros((80, 110), np.uint8)
+    cv2.line(ink, (2, 30), (38, 4), 255, 2)
+    cv2.line(ink, (38, 4), (38, 77), 255, 6)
+    cv2.line(ink, (38, 40), (55, 40), 255, 4)
+    cv2.ellipse(ink, (80, 40), (26, 37), 0, 0, 360, 255, 6)
+    cut, _ = split_touching([Segment((0, 0, 110, 80), ink)], sure_of("8", p=0.6),
+                            lambda images: sure_of("1", "0", p=0.97))
+    assert len(cut) == 2 and cut[0].box[0] == 1 and 41 <= cut[1].box[0] <= 54  # in the bridge
+
+
+def test_a_cut_crossing_three_strokes_goes_through_a_digit():
+    # A wide `3` with square corners: every middle column crosses its three bars.
+    ink = np.zeros((80, 90), np.uint8)
+    for y in (3, 40, 76):
+        cv2.line(ink, (2, y), (86, y), 255, 4)
+    cv2.line(ink, (86, 3), (86, 76), 255, 4)
+    cut, _ = split_touching([Segment((0, 0, 90, 80), ink)], sure_of("3", p=0.5), never)
+    assert len(cut) == 1
+
+
+def test_a_cut_that_strands_a_piece_of_ink_goes_through_a_digit():
+    pair = touching_pair()[0]
+    ink = pair.ink.copy()
+    cv2.line(ink, (4, 40), (4, 77), 255, 3)  # a loose stroke on the 1's side, not joined to it
+    cut, _ = split_touching([Segment(pair.box, ink)], sure_of("8", p=0.6), never)
+    assert len(cut) == 1
+
+
+def arc(opens_left: bool) -> np.ndarray:
+    """One arc of a cursive x, 40×60: `ɔ` (opens to the left) or `c`."""
+    ink = np.zeros((60, 40), np.uint8)
+    centre, angles = ((0, 30), (-90, 90)) if opens_left else ((39, 30), (90, 270))
+    cv2.ellipse(ink, centre, (36, 27), 0, *angles, 255, 4)
+    return ink
+
+
+def test_a_cursive_x_written_as_two_arcs_is_joined_when_they_read_as_a_cross():
+    parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), arc(False))]
+    joined, probs = join_arcs(parts, sure_of("3", "6", p=0.9),
+                              lambda images: sure_of("cross", p=0.95))
+    assert [s.box for s in joined] == [(100, 50, 82, 60)]
+    assert joined[0].ink.shape == (60, 82) and SYMBOLS[int(probs[0].argmax())] == "cross"
+
+
+def test_arcs_are_kept_apart_unless_together_they_read_as_a_cross():
+    parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), arc(False))]
+    joined, probs = join_arcs(parts, sure_of("3", "6", p=0.9), lambda images: sure_of("8", p=0.9))
+    assert len(joined) == 2 and SYMBOLS[int(probs[1].argmax())] == "6"
+
+
+def test_a_part_with_a_loop_is_no_arc():
+    ring = np.zeros((60, 40), np.uint8)
+    cv2.ellipse(ring, (20, 30), (17, 27), 0, 0, 360, 255, 4)  # `20`: the 0 closes on itself
+    parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), ring)]
+    joined, _ = join_arcs(parts, sure_of("2", "0", p=0.9), never)
+    assert len(joined) == 2
 
 
 def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
