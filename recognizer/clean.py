@@ -23,16 +23,19 @@ _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid 
 _INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
 _INK_THRESHOLD_RANGE = (100, 215)  # clamp: paper noise stays above 215
 _NOISE_LEVEL = 8  # grey levels of paper texture and sensor noise
-_LINE_MARGIN = 30  # on a ruled line, ink must be this much darker than the line...
+_LINE_MARGIN = 30  # on a ruled line or a crease, ink must be this much darker than it...
 _FAINT_MARGIN = 12  # ... or this much where it joins such ink: a line's own noise rarely gets there
-# Radius, in pooled pixels (a tenth of the pooled long side), of the window over which a line's
-# darkness is averaged: a few squares of squared paper, so it follows the light and the focus.
-_LEVEL_RADIUS = 24
+# Half the length, in pooled pixels (a tenth of the pooled long side), of the stretch of a line
+# its darkness is averaged over, so that it follows the light and the focus along the line.
+_LEVEL_REACH = 48
 _LEVEL_SPREAD = 15  # a line's middle this much darker than the lines around it is ink on it
 _LEVEL_RANGE = 30  # the lines of a page are at most this much darker than their median
 _RULE_TILT_DEGREES = 4.0  # lines tilted less than this are found before the page is deskewed
 _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
+# Width, in pooled pixels, of the band painted over a crease: its shadow and Hough's error.
+_CREASE_WIDTH = 5
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # one step to the 4 neighbours
 _LINE_ASPECT = 8  # a ruled line's part is at least this many times longer than it is thick
 
 
@@ -73,9 +76,11 @@ def clean(image: np.ndarray) -> Cleaned:
         # As light as a grid: a dense grid outnumbered the writing among the dark pixels, so read
         # the ink's level away from the lines.
         threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
+    pencil = threshold == _INK_THRESHOLD_RANGE[1]  # ink so faint the threshold hit its ceiling
     threshold -= 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
     pooled_ink = _below(darkest, threshold)
-    if _erase_creases(flat, pooled_ink, factor, rules):  # before they tip the text line too
+    # Creases go first: they would tip the text line too.
+    if _erase_creases(flat, darkest, pooled_ink, threshold, factor, rules):
         darkest = _min_pooled(flat, factor)
         pooled_ink = _below(darkest, threshold)
     # Bits of squared paper left beside the symbols would tip the fitted text line.
@@ -89,17 +94,26 @@ def clean(image: np.ndarray) -> Cleaned:
         if rules.found or abs(angle) > _RULE_TILT_DEGREES:
             rules = _find_rules(darkest, flat.shape, factor)
     ink = _below(flat, threshold)
+    if pencil and not rules.found:
+        # Graphite grain leaves patches lighter than the threshold in the strokes: take in what
+        # is darker than paper where it touches the ink.
+        ink = _grown(ink, _below(flat, _PAPER_LEVEL), steps=2)
     if rules.found:
         ink = _remove_rules(ink, flat, darkest, rules, factor)
     return Cleaned(ink=ink, angle=angle)
 
 
-def _erase_creases(flat: np.ndarray, pooled: np.ndarray, factor: int, rules: Rules) -> bool:
+def _erase_creases(flat: np.ndarray, darkest: np.ndarray, pooled_ink: np.ndarray,
+                   threshold: int, factor: int, rules: Rules) -> bool:
     """Paint over with paper, in place, straight lines crossing the whole picture at a slant:
-    a fold or crease in the paper, a page edge; True if there were any. They are looked for on
-    the pooled ink, where a faint crease broken into dashes is joined up again. Writing never
-    spans the picture edge to edge; level lines (a fraction bar in a tight crop) and the ruled
-    lines, removed later with care for the strokes crossing them, are left alone."""
+    a fold or crease in the paper, a page edge; True if there were any. They are looked for
+    among everything clearly darker than paper, where a faint crease that the ink threshold
+    breaks into dashes is still one line. Writing never spans the picture edge to edge; level
+    lines (a fraction bar in a tight crop) and the ruled lines, removed later with care for the
+    strokes crossing them, are left alone."""
+    pooled = _below(darkest, (threshold + _PAPER_LEVEL) // 2)
+    if rules.found:  # not creases, and so many pixels that Hough would take long over them
+        pooled = cv2.subtract(pooled, cv2.dilate(rules.both, np.ones((3, 3), np.uint8)))
     height, width = pooled.shape
     margin = max(2, min(height, width) // 30)
     top, bottom = cv2.countNonZero(pooled[:margin]), cv2.countNonZero(pooled[-margin:])
@@ -107,27 +121,55 @@ def _erase_creases(flat: np.ndarray, pooled: np.ndarray, factor: int, rules: Rul
     if not (top and bottom) and not (left and right):  # nothing reaches across: the usual case
         return False
     shortest = int(0.9 * min(height, width))
-    lines = cv2.HoughLinesP(pooled, 1, np.pi / 360, threshold=shortest // 3,
+    # Widened, a crease that runs between two columns (or rows) of pixels gets all its votes.
+    widened = cv2.dilate(pooled, np.ones((3, 3), np.uint8))
+    lines = cv2.HoughLinesP(widened, 1, np.pi / 360, threshold=shortest // 3,
                             minLineLength=shortest, maxLineGap=max(3, shortest // 15))
     if lines is None:
         return False
-    erased = False
-    for x0, y0, x1, y1 in lines.reshape(-1, 4):
-        dx, dy = abs(int(x1) - int(x0)), abs(int(y1) - int(y0))
+    creases = np.zeros(flat.shape, np.uint8)
+    for x0, y0, x1, y1 in lines.reshape(-1, 4).astype(int):
+        dx, dy = abs(x1 - x0), abs(y1 - y0)
         across = dy >= 0.9 * height if dy > dx else dx >= 0.9 * width  # edge to edge
         if not across or dy < 0.36 * dx or _on_rules(rules, (x0, y0), (x1, y1)):
             continue  # short, or within 20 degrees of level, or a ruled line
+        # Hough's segment may stop short of the edges where the crease fades.
+        start, end = _to_edges((x0, y0), (x1, y1), pooled.shape)
         line = np.zeros_like(pooled)
-        cv2.line(line, (int(x0), int(y0)), (int(x1), int(y1)), 255, 5)
+        cv2.line(line, start, end, 255, _CREASE_WIDTH)
         # The writing beside a crease is far shorter than it; in a tight crop the tall stroke
         # is the writing (a "1"), with nothing or something as tall beside it.
-        rest = cv2.subtract(pooled, line)
+        rest = cv2.subtract(pooled_ink, line)
         if not rest.any() or cv2.boundingRect(rest)[3] >= 0.5 * dy:
             continue
-        cv2.line(flat, (int(x0) * factor, int(y0) * factor),
-                 (int(x1) * factor, int(y1) * factor), 255, 2 * factor + 1)
-        erased = True
-    return erased
+        cv2.line(creases, (start[0] * factor, start[1] * factor),
+                 (end[0] * factor, end[1] * factor), 255, _CREASE_WIDTH * factor)
+    if not creases.any():
+        return False
+    # Hough finds a crease several times over, a little apart: all are painted at once.
+    _paint_creases(flat, creases)
+    return True
+
+
+def _paint_creases(flat: np.ndarray, creases: np.ndarray) -> None:
+    """Paint the creases' mask over with paper, in place, but for the strokes crossing them:
+    there they are clearly darker than the crease itself."""
+    # Creases are slanted by at least 20 degrees, so each row crosses them: its darkest pixel
+    # is the crease's middle, or a stroke in the few rows where one crosses.
+    rows, columns = np.nonzero(creases)
+    under = flat[rows, columns]
+    firsts = np.flatnonzero(np.diff(rows, prepend=-1))
+    level = float(np.median(np.minimum.reduceat(under, firsts)))
+    flat[rows, columns] = np.where(under < level - _LINE_MARGIN, under, 255)
+
+
+def _to_edges(start: tuple[int, int], end: tuple[int, int],
+              shape: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The slanted line through two points, from the picture's top edge to its bottom edge."""
+    (x0, y0), (x1, y1) = start, end
+    run = (x1 - x0) / (y1 - y0)
+    bottom = shape[0] - 1
+    return (round(x0 - y0 * run), 0), (round(x0 + (bottom - y0) * run), bottom)
 
 
 def _on_rules(rules: Rules, start: tuple[int, int], end: tuple[int, int]) -> bool:
@@ -379,6 +421,14 @@ def _darker(mask: np.ndarray, flat: np.ndarray, level: np.ndarray, margin: int) 
     return cv2.bitwise_and(mask, cv2.compare(flat, cv2.subtract(level, margin), cv2.CMP_LT))
 
 
+def _grown(seeds: np.ndarray, extra: np.ndarray, steps: int) -> np.ndarray:
+    """``seeds`` grown into ``extra`` by up to ``steps`` pixels: like `_joined` over short gaps,
+    at a fraction of the cost of labelling a whole photo."""
+    for _ in range(steps):
+        seeds = cv2.bitwise_or(seeds, cv2.bitwise_and(cv2.dilate(seeds, _CROSS), extra))
+    return seeds
+
+
 def _joined(seeds: np.ndarray, extra: np.ndarray) -> np.ndarray:
     """``seeds`` together with the pixels of ``extra`` connected to them."""
     count, labels = cv2.connectedComponents(cv2.bitwise_or(seeds, extra), connectivity=8)
@@ -393,20 +443,24 @@ def _line_level(darkest: np.ndarray, rules: Rules) -> np.ndarray:
 
     Lines are darker where the photo is sharper or the print heavier, and the vertical lines of
     squared paper often differ from the horizontal ones, so one level for the whole page is too
-    light for some lines and too dark for others. A line's level is the average, over a window a
-    few squares wide, of the middles (the darkest pixel across the line, not its blurred edges)
-    of the lines running the same way.
+    light for some lines and too dark for others. Neighbouring lines differ too: on fine squared
+    paper read at half size, a line that falls on one row of pixels is far darker than one split
+    over two. So a line's level is the average of its own middles (the darkest pixel across the
+    line, not its blurred edges) over a stretch of it; the window is 5 pixels across, so a stroke
+    running beside a line, which the line's mask may take in, is measured with the line.
     """
     level = np.full(darkest.shape, 255, np.float32)
-    for lines, across in ((rules.horizontal, (3, 1)), (rules.vertical, (1, 3))):
+    along = 2 * _LEVEL_REACH + 1
+    for lines, across, window in ((rules.horizontal, (3, 1), (along, 5)),
+                                  (rules.vertical, (1, 3), (5, along))):
         middle = cv2.compare(darkest, cv2.erode(darkest, np.ones(across, np.uint8)), cv2.CMP_LE)
         middle = cv2.bitwise_and(lines, middle)
         if not middle.any():
             continue
-        mean = _local_mean(darkest, middle)
+        mean = _local_mean(darkest, middle, window)
         # Ink lying on the lines pulls the average down: average again without it.
         middle = cv2.bitwise_and(middle, _at_least(darkest, mean - _LEVEL_SPREAD))
-        mean = _local_mean(darkest, middle)
+        mean = _local_mean(darkest, middle, window)
         # Nor can a stroke alone set it (a fraction bar far from the ruled lines is no line).
         mean = np.maximum(mean, float(np.median(darkest[middle > 0])) - _LEVEL_RANGE)
         # Where lines cross, both darken the pixel.
@@ -414,9 +468,9 @@ def _line_level(darkest: np.ndarray, rules: Rules) -> np.ndarray:
     return level.astype(np.uint8)
 
 
-def _local_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Average of ``values`` under ``mask`` around each pixel; 255 where the window has none."""
-    size = (2 * _LEVEL_RADIUS + 1,) * 2
+def _local_mean(values: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Average of ``values`` under ``mask`` in a window of ``size`` (width, height) around each
+    pixel; 255 where the window has none."""
     count = cv2.boxFilter(mask // 255, cv2.CV_32F, size, normalize=False)
     total = cv2.boxFilter(cv2.bitwise_and(values, mask), cv2.CV_32F, size, normalize=False)
     return np.divide(total, count, out=np.full_like(total, 255), where=count > 0)

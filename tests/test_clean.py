@@ -116,6 +116,21 @@ def test_faint_pencil_on_white_is_kept() -> None:
     assert _iou(clean(page).ink, strokes) > 0.7
 
 
+def test_faint_pencil_broken_by_its_grain_is_joined_up() -> None:
+    """Graphite leaves lighter patches along a pencil stroke, lighter than the ink threshold but
+    still darker than paper: each stroke must come out in one piece, and no wider."""
+    strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    for x in (200, 300, 400):
+        cv2.line(strokes, (x, 150), (x + 20, 330), 255, 3)  # three "1"s
+    grain = np.zeros((HEIGHT, WIDTH), bool)
+    grain[np.arange(HEIGHT) % 8 < 3] = True  # a lighter patch every 8 rows
+    page = _ink_on(_page(), strokes, (165, 165, 165))
+    page[(strokes > 0) & grain] = 205
+    ink = clean(_noisy(page, sigma=3)).ink
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    assert np.count_nonzero(ink & ~_near(strokes, 1)) == 0
+
+
 def test_white_on_black_is_inverted_first() -> None:
     strokes = _strokes()
     blackboard = _noisy(_ink_on(_page((40, 45, 35)), strokes, (230, 235, 230)))
@@ -164,6 +179,20 @@ def test_dark_squared_paper_is_removed_around_a_sparse_expression() -> None:
     dark_grid = _squared(_page(), colour=(170, 140, 120))
     cleaned = clean(_noisy(_ink_on(dark_grid, strokes, BLACK_INK)))
     assert _iou(cleaned.ink, strokes) > 0.7
+
+
+def test_fine_squared_paper_whose_lines_differ_in_darkness_is_removed() -> None:
+    """Fine squared paper read at half size: a line that falls on one row of pixels comes out far
+    darker than its neighbours, which are split over two rows."""
+    page = _page()
+    for k, at in enumerate(range(6, max(HEIGHT, WIDTH), 12)):
+        shade, width = (160, 1) if k % 2 else (200, 2)
+        page[at : at + width] = np.minimum(page[at : at + width], shade)
+        page[:, at : at + width] = np.minimum(page[:, at : at + width], shade)
+    strokes = _strokes("4-1", origin=(200, 300), scale=3, thickness=5)
+    cleaned = clean(_noisy(_ink_on(page, strokes, BLACK_INK)))
+    assert _iou(cleaned.ink, strokes) > 0.95
+    assert np.count_nonzero((cleaned.ink > 0) & ~_near(strokes, 2)) < 20  # no grid is left
 
 
 # Handwriting as pen strokes (x, y) on the 640×480 page: "13+72-", level, between y=200 and 320.
@@ -315,6 +344,22 @@ def test_a_crease_across_the_page_is_erased_and_the_writing_kept(shade: int) -> 
     cv2.line(crease, (620, 0), (420, 479), 255, 7)
     assert np.count_nonzero(cleaned.ink & crease) < 0.02 * np.count_nonzero(crease)
     assert _iou(cleaned.ink, strokes) > 0.8
+
+
+@pytest.mark.parametrize(("shade", "width"), [(140, 1), (150, 2)], ids=["dashed", "solid"])
+def test_a_crease_through_the_writing_is_erased_and_the_strokes_it_crosses_kept(
+    shade: int, width: int
+) -> None:
+    """A fold darkens what it crosses, ink too. Near the ink threshold it binarises into dashes,
+    which must go as well."""
+    strokes = _strokes("4-1", origin=(150, 300), scale=3, thickness=5)
+    page = _noisy(_ink_on(_page(), strokes, BLACK_INK), sigma=6)
+    fold = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(fold, (285, 0), (175, 479), 255, width, cv2.LINE_AA)  # through the "-"
+    page = (page * (1 - fold / 255 * (1 - shade / PAPER[0]))[..., None]).astype(np.uint8)
+    cleaned = clean(page)
+    assert _iou(cleaned.ink, strokes) > 0.98
+    assert cv2.connectedComponents(cleaned.ink)[0] - 1 == 3  # no glyph is cut, no dash is left
 
 
 def test_a_tall_one_in_a_tight_crop_is_not_a_crease() -> None:
