@@ -214,7 +214,10 @@ def _min_pooled(gray: np.ndarray, factor: int) -> np.ndarray:
 def _flatten(gray: np.ndarray) -> np.ndarray:
     """Divide by the paper brightness: paper becomes 255 and ink stays dark, whatever the light."""
     small = _shrink(gray, _WORK_SIDE)
-    if _is_light_on_dark(small):
+    # The polarity is judged on pooled copies, in which strokes far thinner than a pixel of the
+    # small copy (pencil on a whole page) keep their contrast.
+    factor = max(1, math.ceil(max(gray.shape) / _WORK_SIDE))
+    if _is_light_on_dark(_min_pooled(gray, factor), _max_pooled(gray, factor)):
         gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
     # A closing wider than any stroke erases the ink and leaves the paper's light and shadows.
     # A square is 8× cheaper than a disc here, and the blur that follows rounds its corners.
@@ -226,26 +229,40 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     return cv2.divide(gray, paper, scale=255)
 
 
-def _is_light_on_dark(small: np.ndarray) -> bool:
-    """True for blackboards and white-on-black canvases.
+def _max_pooled(gray: np.ndarray, factor: int) -> np.ndarray:
+    """Each output pixel is the lightest of a factor×factor block."""
+    return cv2.bitwise_not(_min_pooled(cv2.bitwise_not(gray), factor))
+
+
+def _is_light_on_dark(darkest: np.ndarray, lightest: np.ndarray) -> bool:
+    """True for blackboards and white-on-black canvases, given the picture min- and max-pooled.
 
     Most of the picture is background and ink is the minority, so after removing the broad
     light (a blur a third of the picture wide: shadows, vignetting) the ink forms a long tail on
     one side of the median: below it for dark ink, above it for light ink. The median or border
-    brightness alone would be fooled by a big shadow or a dark table around the page.
+    brightness alone would be fooled by a big shadow or a dark table around the page. Dark ink
+    is looked for in the darkest pixels and light ink in the lightest, where even a hairline
+    keeps its contrast; a shadow's edge, wider than a pooled pixel, is in both. Light must
+    win clearly: on a page of smooth light alone the two tails are about equal.
     """
+    return _tail(lightest, lighter=True) > _tail(darkest, lighter=False) + _NOISE_LEVEL
+
+
+def _tail(small: np.ndarray, lighter: bool) -> float:
+    """How far the 0.1% of pixels that stand out most (lighter or darker) stand out from the
+    median, once the broad light is taken away."""
     size = max(3, max(small.shape) // 3)
     broad = cv2.blur(small, (size, size))
     # The percentiles are read from the histogram of the detail (small - broad, -255..255),
     # ~5× faster than np.percentile's partial sorts. It is counted as the detail's positive and
     # negative parts: uint8 images, which calcHist counts fast.
-    lighter = cv2.calcHist([cv2.subtract(small, broad)], [0], None, [256], [0, 256]).ravel()
-    darker = cv2.calcHist([cv2.subtract(broad, small)], [0], None, [256], [0, 256]).ravel()
-    zero = lighter[0] + darker[0] - small.size  # each part's bin 0 also counts the other part
-    counts = np.concatenate((darker[:0:-1], [zero], lighter[1:]))
+    above = cv2.calcHist([cv2.subtract(small, broad)], [0], None, [256], [0, 256]).ravel()
+    below = cv2.calcHist([cv2.subtract(broad, small)], [0], None, [256], [0, 256]).ravel()
+    zero = above[0] + below[0] - small.size  # each part's bin 0 also counts the other part
+    counts = np.concatenate((below[:0:-1], [zero], above[1:]))
     # 0.1% and 99.9%: ink can be this sparse.
     darkest, middle, lightest = _percentiles(counts, -255, (0.1, 50, 99.9))
-    return lightest - middle > max(middle - darkest, _NOISE_LEVEL)
+    return lightest - middle if lighter else middle - darkest
 
 
 def _percentiles(counts: np.ndarray, first: int, percents: tuple[float, ...]) -> list[float]:

@@ -445,3 +445,22 @@ def test_rotated_image_matches_the_mask() -> None:
     redness = drawn[:, :, 2].astype(int) - drawn[:, :, 1]
     red = redness > 80
     assert _iou(cleaned.ink, red) > 0.75  # the drawn copy is rotated the same way as the ink
+
+
+
+def test_small_faint_pencil_beside_a_lit_fold_is_not_inverted() -> None:
+    """The polarity test works on a copy 256 px long. Averaged down to it, hairline pencil all
+    but vanished, so the lit edge of a fold was the longest tail and the page was inverted
+    (the writing lost). Pooled copies keep the strokes' contrast."""
+    height, width = 960, 1280
+    strokes = np.zeros((height, width), np.uint8)
+    cv2.putText(strokes, "2+3=5", (420, 500), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 1,
+                cv2.LINE_AA)
+    page = np.full((height, width), 200.0)
+    cv2.line(page, (300, 0), (700, height - 1), 245, 4)  # the lit edge of a fold
+    page -= (200 - 140) * (strokes / 255.0)  # pencil grey 140
+    noise = np.random.default_rng(7).normal(0, 3, page.shape)
+    ink = clean(np.clip(page + noise, 0, 255).astype(np.uint8)).ink
+    drawn = strokes > 127
+    assert np.count_nonzero(ink & drawn) > 0.9 * np.count_nonzero(drawn)
+    assert np.count_nonzero(ink) < 1.3 * np.count_nonzero(drawn)
