@@ -16,9 +16,10 @@ import numpy as np
 
 _WORK_SIDE = 256  # long side of the grey copy used for the paper's light and the polarity
 _POOLED_SIDE = 512  # long side of the block-pooled copy used for the skew and ruled lines
-# Closing kernel on the work copy: 1/12 of a shrunk photo's long side, and wider than the ink of
+# Closing kernel on the work copy: 1/10 of a shrunk photo's long side, and wider than the ink of
 # pictures already smaller than the work side (a 100 px canvas with a 20 px marker digit).
-_BACKGROUND_KERNEL = 21
+_BACKGROUND_KERNEL = 27
+_PAPER_STEP = 15  # the paper's light is smoothed across steps smaller than this, not larger
 _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid or stroke edges
 _INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
 _INK_THRESHOLD_RANGE = (100, 215)  # clamp: paper noise stays above 215
@@ -219,14 +220,35 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     factor = max(1, math.ceil(max(gray.shape) / _WORK_SIDE))
     if _is_light_on_dark(_min_pooled(gray, factor), _max_pooled(gray, factor)):
         gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
-    # A closing wider than any stroke erases the ink and leaves the paper's light and shadows.
-    # A square is 8× cheaper than a disc here, and the blur that follows rounds its corners.
-    size = (_BACKGROUND_KERNEL, _BACKGROUND_KERNEL)
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones(size, np.uint8))
-    paper = cv2.blur(paper, size)
+    paper = _closed_within(small, _BACKGROUND_KERNEL)
+    # At half the work side, a median takes out thin light lines (the lit edge of a fold) that
+    # the closing kept, and a bilateral filter evens out the closing's blocks; both keep a
+    # shadow's hard edge, which a plain blur would smear into a dark band read as a stroke.
+    paper = _shrink(paper, max(paper.shape) // 2)
+    paper = cv2.medianBlur(paper, 5)
+    paper = cv2.bilateralFilter(paper, 5, _PAPER_STEP, 5)
     paper = cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
     cv2.max(paper, 1, dst=paper)  # in place: one full-size buffer fewer to allocate and fault in
     return cv2.divide(gray, paper, scale=255)
+
+
+def _closed_within(small: np.ndarray, size: int) -> np.ndarray:
+    """A closing wider than any stroke: it erases the ink and leaves the paper's light and
+    shadows. A square is 8× cheaper than a disc here; the smoothing after it rounds the corners.
+    Beyond the edges the paper is taken to go on as it is along them: a plain closing brings the
+    lighter paper from a kernel further in out to the edge, and the darker edges of a vignetted
+    page would be read as ink. Along an edge, a closing a kernel long but only 3 px across
+    takes out the ink and lines that cross it."""
+    pad = size // 2
+    along_rows = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((3, size), np.uint8))
+    along_columns = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((size, 3), np.uint8))
+    padded = cv2.copyMakeBorder(along_rows, pad, pad, 0, 0, cv2.BORDER_REPLICATE)
+    padded = cv2.copyMakeBorder(padded, 0, 0, pad, pad, cv2.BORDER_REPLICATE)
+    padded[pad:-pad, :pad] = along_columns[:, :1]
+    padded[pad:-pad, -pad:] = along_columns[:, -1:]
+    kernel = np.ones((size, size), np.uint8)
+    padded[pad:-pad, pad:-pad] = cv2.dilate(small, kernel)
+    return cv2.erode(padded, kernel)[pad:-pad, pad:-pad]
 
 
 def _max_pooled(gray: np.ndarray, factor: int) -> np.ndarray:

@@ -110,6 +110,37 @@ def test_shadow_and_vignette_are_flattened() -> None:
     assert _iou(global_ink, strokes) < 0.5
 
 
+@pytest.mark.parametrize("slope", [0.25, -0.4, 3.0])
+def test_a_hard_shadow_edge_over_faint_pencil_leaves_no_stroke(slope: float) -> None:
+    """A phone's or a hand's shadow ends in a hard edge, here darker by a third, while faint
+    pencil is only 60 levels darker than paper. A paper estimate blurred across the edge is
+    too light just inside the shadow, and the band there was read as a long stroke."""
+    strokes = _strokes(thickness=2)
+    page = _ink_on(_page(), strokes, (170, 170, 170))
+    rows, columns = np.mgrid[:HEIGHT, :WIDTH].astype(np.float32)
+    # Through the middle of the writing, blurred over a few pixels as a real shadow's edge is.
+    side = ((rows - 250) - slope * (columns - WIDTH / 2) > 0).astype(np.float32)
+    light = 1 - 0.33 * cv2.GaussianBlur(side, (0, 0), 3)
+    page = _noisy((page * light[..., None]).astype(np.uint8), sigma=3)
+    ink = clean(page).ink
+    near_strokes = cv2.dilate(strokes, np.ones((7, 7), np.uint8))
+    assert np.count_nonzero(cv2.subtract(ink, near_strokes)) < 0.01 * np.count_nonzero(strokes)
+    assert np.count_nonzero(ink & strokes) > 0.8 * np.count_nonzero(strokes)
+
+
+def test_a_page_darkening_towards_its_edges_leaves_no_ink_along_them() -> None:
+    """Lens vignetting: the paper in the corners is 60% darker than in the middle. A closing
+    near an edge sees only the lighter paper further in, and must not make the edge ink."""
+    strokes = _strokes(thickness=3)
+    rows, columns = np.mgrid[:HEIGHT, :WIDTH]
+    distance = np.hypot((rows - HEIGHT / 2) / HEIGHT, (columns - WIDTH / 2) / WIDTH) / 0.71
+    light = 1 - 0.6 * distance**2
+    pencil = (175, 175, 175)  # so faint that the ink threshold is near paper
+    page = _noisy((_ink_on(_page(), strokes, pencil) * light[..., None]).astype(np.uint8), 3)
+    ink = clean(page).ink
+    assert _iou(ink, strokes) > 0.95
+
+
 def test_faint_pencil_on_white_is_kept() -> None:
     strokes = _strokes(thickness=3)
     page = _noisy(_ink_on(_page(), strokes, (175, 175, 175)), sigma=3)
