@@ -34,6 +34,7 @@ _LEVEL_RANGE = 30  # the lines of a page are at most this much darker than their
 _RULE_TILT_DEGREES = 4.0  # lines tilted less than this are found before the page is deskewed
 _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
+_MIN_RULE_TILT = 0.3  # degrees: ruled lines tilted less stay within 3 px across 640 px
 # Width, in pooled pixels, of the band painted over a crease: its shadow and Hough's error.
 _CREASE_WIDTH = 5
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # one step to the 4 neighbours
@@ -84,8 +85,14 @@ def clean(image: np.ndarray) -> Cleaned:
     if _erase_creases(flat, darkest, pooled_ink, threshold, factor, rules):
         darkest = _min_pooled(flat, factor)
         pooled_ink = _below(darkest, threshold)
-    # Bits of squared paper left beside the symbols would tip the fitted text line.
-    angle = _skew_angle(cv2.subtract(pooled_ink, rules.both))
+    # On lined paper the writing sits on the lines. Long and straight, they give the page's
+    # tilt far more exactly than the text line's few symbols; and a line left tilted by a
+    # degree is not removed well. (Writing may run across squared paper's grid at an angle.)
+    lined = rules.horizontal.any() and not rules.vertical.any()
+    angle = _rules_angle(rules.horizontal) if lined else None
+    if angle is None:
+        # Bits of squared paper left beside the symbols would tip the fitted text line.
+        angle = _skew_angle(cv2.subtract(pooled_ink, rules.both))
     if angle:
         # Nearest-pixel rotation costs less than half of a smooth one; its one-pixel stair steps
         # do not matter to the classifier.
@@ -374,6 +381,28 @@ def _skew_angle(pooled: np.ndarray) -> float:
     return angle if _MIN_SKEW_DEGREES < abs(angle) <= _MAX_SKEW_DEGREES else 0.0
 
 
+def _rules_angle(horizontal: np.ndarray) -> float | None:
+    """Angle that levels the ruled lines (0.0 if they are level within _MIN_RULE_TILT), or None
+    if no line is long enough to measure: the median of straight-line fits, one per line."""
+    # Rejoined across the steps of a tilted line, each line is one part.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        cv2.dilate(horizontal, np.ones((3, 3), np.uint8)))
+    tilts = []
+    for label in range(1, count):
+        if stats[label, cv2.CC_STAT_WIDTH] < horizontal.shape[1] / 2:
+            continue
+        rows, columns = np.nonzero(labels == label)
+        vx, vy, _, _ = cv2.fitLine(np.column_stack((columns, rows)).astype(np.float32),
+                                   cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+        tilts.append(math.degrees(math.atan2(vy, vx)))
+    if not tilts:
+        return None
+    # fitLine's direction may point either way along the line.
+    tilts = [t - 180 if t > 90 else t + 180 if t < -90 else t for t in tilts]
+    angle = round(float(np.median(tilts)), 1)
+    return angle if _MIN_RULE_TILT <= abs(angle) <= _MAX_SKEW_DEGREES else 0.0
+
+
 def _median(values: np.ndarray) -> float:
     """np.median of a short array, the same float ~10× faster: sorting a few dozen values costs
     less than np.median's partition and mean."""
@@ -442,6 +471,8 @@ def _remove_rules(
     # A faint stroke running along a line is only a little darker than the line: keep it where
     # it joins the ink kept so far.
     kept = _joined(kept, _darker(on_line, flat, level, _FAINT_MARGIN))
+    if not rules.vertical.any():
+        kept = _without_slivers(kept, rules.horizontal, factor)
     # Re-fill a pixel on a line where the stroke continues on both sides of the line: above and
     # below a horizontal line, left and right of a vertical one. Closing along the line instead
     # would re-fill the line itself between dark specks.
@@ -453,6 +484,17 @@ def _remove_rules(
         cv2.bitwise_and(bridge_h, _full_size(rules.vertical, factor, ink.shape)),
     )
     return cv2.bitwise_or(kept, cv2.bitwise_and(bridges, on_line))
+
+
+def _without_slivers(kept: np.ndarray, horizontal: np.ndarray, factor: int) -> np.ndarray:
+    """``kept`` without the blurred edges of ruled lines: in the rows beside a line where it
+    covers too little of a pooled pixel to be found, its edge is still ink for faint pencil.
+    There, ink stays only as part of a stroke reaching beyond. (Not for squared paper: there
+    it gained nothing, and the lines lie so close that a stroke's piece between two of them
+    could be taken for a sliver.)"""
+    beside = cv2.subtract(cv2.dilate(horizontal, np.ones((3, 1), np.uint8)), horizontal)
+    beside = _full_size(beside, factor, kept.shape)
+    return _joined(cv2.subtract(kept, beside), cv2.bitwise_and(kept, beside))
 
 
 def _darker(mask: np.ndarray, flat: np.ndarray, level: np.ndarray, margin: int) -> np.ndarray:

@@ -190,6 +190,21 @@ def test_ruled_lines_vanish_but_minus_and_equals_stay() -> None:
     assert _iou(cleaned.ink, strokes) > 0.8
 
 
+@pytest.mark.parametrize("degrees", [-6.0, 3.0, 7.0])
+def test_faint_pencil_on_turned_lined_paper_is_levelled_by_the_lines(degrees: float) -> None:
+    """Pencil as faint as the lines, on a page turned by a few degrees. A skew fitted to the
+    symbols leaves the lines tilted by a degree or more (or untouched below its trust level),
+    and their edges stay behind as dashes, or whole; the lines themselves give the exact tilt."""
+    strokes = _strokes(origin=(180, 262), scale=2, thickness=2)  # between lines 200 and 280
+    page = _ink_on(_lined(_page(), spacing=80, colour=(190, 170, 160)), strokes, (175,) * 3)
+    cleaned = clean(_noisy(_rotated(page, degrees), sigma=3))
+    assert abs(cleaned.angle + degrees) < 0.3
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cleaned.ink)
+    text_width = cv2.boundingRect(strokes)[2]
+    assert stats[1:, cv2.CC_STAT_WIDTH].max() < 1.1 * text_width
+    assert np.count_nonzero(cleaned.ink) < 1.1 * np.count_nonzero(strokes)
+
+
 def test_strokes_crossing_a_ruled_line_are_not_cut() -> None:
     page = _lined(_page(), spacing=60, colour=(120, 120, 120), thickness=3)
     strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
