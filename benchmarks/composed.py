@@ -32,10 +32,12 @@ from recognizer.training import datasets
 from recognizer.training.glyphs import draw_paper
 
 CONDITIONS = ("clean", "faint_pencil", "shadow", "crease", "lined", "squared", "rotated", "exif",
-              "small_on_page", "wide", "thin", "jpeg", "pencil_photo")
-# Conditions that are several at once: a pencil note photographed in a hurry and held upright,
-# as the hard cases among real photos are. Single conditions hide how their remedies interact.
-COMBINED = {"pencil_photo": ("faint_pencil", "shadow", "rotated", "exif")}
+              "small_on_page", "wide", "thin", "jpeg", "pencil_photo", "pencil_notebook")
+# Conditions that are several at once, as the hard cases among real photos are: a pencil note
+# photographed in a hurry and held upright; pencil homework in a lined notebook, the page
+# turned a little. Single conditions hide how their remedies interact.
+COMBINED = {"pencil_photo": ("faint_pencil", "shadow", "rotated", "exif"),
+            "pencil_notebook": ("faint_pencil", "lined", "rotated")}
 
 REF = 80  # digit height (px) at which centre lines are traced; rendering rescales from here
 PAD = 6  # ref px of margin around a traced glyph, room for wide pens
