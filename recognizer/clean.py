@@ -19,6 +19,8 @@ _POOLED_SIDE = 512  # long side of the block-pooled copy used for the skew and r
 # Closing kernel on the work copy: 1/10 of a shrunk photo's long side, and wider than the ink of
 # pictures already smaller than the work side (a 100 px canvas with a 20 px marker digit).
 _BACKGROUND_KERNEL = 27
+_NARROW_KERNEL = 9  # a closing this wide erases strokes up to 45 px wide in a 1280 px photo
+_THICK_INK = 40  # grey levels: what the narrow closing leaves of a marker stroke, not of shadows
 _PAPER_STEP = 15  # the paper's light is smoothed across steps smaller than this, not larger
 _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid or stroke edges
 _INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
@@ -227,7 +229,14 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     factor = max(1, math.ceil(max(gray.shape) / _WORK_SIDE))
     if _is_light_on_dark(_min_pooled(gray, factor), _max_pooled(gray, factor)):
         gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
-    paper = _closed_within(small, _BACKGROUND_KERNEL)
+    # The wide closing takes out even a marker's strokes, but it also fills any valley in the
+    # light narrower than itself. At the foot of a shadow's edge, where the shadow brightens
+    # away from the edge, that leaves a band read as a stroke. A narrow closing follows the
+    # light closely and takes out all but thick strokes; the wide one is used only where the
+    # narrow one left such ink.
+    wide = _closed_within(small, _BACKGROUND_KERNEL)
+    narrow = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((_NARROW_KERNEL,) * 2, np.uint8))
+    paper = np.where(cv2.subtract(wide, narrow) > _THICK_INK, wide, narrow)
     # At half the work side, a median takes out thin light lines (the lit edge of a fold) that
     # the closing kept, and a bilateral filter evens out the closing's blocks; both keep a
     # shadow's hard edge, which a plain blur would smear into a dark band read as a stroke.

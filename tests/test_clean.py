@@ -128,6 +128,23 @@ def test_a_hard_shadow_edge_over_faint_pencil_leaves_no_stroke(slope: float) -> 
     assert np.count_nonzero(ink & strokes) > 0.8 * np.count_nonzero(strokes)
 
 
+@pytest.mark.parametrize("slope", [0.3, -0.5])
+def test_a_shadow_lightening_away_from_its_edge_leaves_no_band(slope: float) -> None:
+    """A shadow darkest at its edge, lightening away from it: a valley in the paper's light.
+    A closing as wide as a marker stroke fills it, and the band left beside the edge is ink
+    for faint pencil."""
+    strokes = _strokes(origin=(200, 150), scale=1.5, thickness=2)
+    page = _ink_on(_page(), strokes, (170, 170, 170))
+    rows, columns = np.mgrid[:HEIGHT, :WIDTH].astype(np.float32)
+    away = (rows - 200) - slope * (columns - WIDTH / 2)  # > 0: in the shadow
+    shadow = cv2.GaussianBlur((away > 0).astype(np.float32), (0, 0), 3)
+    light = 1 - shadow * np.clip(0.4 - 0.002 * np.maximum(away, 0), 0.1, 0.4)
+    ink = clean(_noisy((page * light[..., None]).astype(np.uint8), sigma=3)).ink
+    near_strokes = cv2.dilate(strokes, np.ones((7, 7), np.uint8))
+    assert np.count_nonzero(cv2.subtract(ink, near_strokes)) < 0.05 * np.count_nonzero(strokes)
+    assert np.count_nonzero(ink & strokes) > 0.8 * np.count_nonzero(strokes)
+
+
 def test_a_page_darkening_towards_its_edges_leaves_no_ink_along_them() -> None:
     """Lens vignetting: the paper in the corners is 60% darker than in the middle. A closing
     near an edge sees only the lighter paper further in, and must not make the edge ink."""
