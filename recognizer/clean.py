@@ -16,10 +16,11 @@ import numpy as np
 
 _WORK_SIDE = 256  # long side of the grey copy used for the paper's light and the polarity
 _POOLED_SIDE = 512  # long side of the block-pooled copy used for the skew and ruled lines
-# Closing kernel on the work copy: 1/10 of a shrunk photo's long side, and wider than the ink of
-# pictures already smaller than the work side (a 100 px canvas with a 20 px marker digit).
-_BACKGROUND_KERNEL = 27
-_NARROW_KERNEL = 9  # a closing this wide erases strokes up to 45 px wide in a 1280 px photo
+# Closing kernels for the paper's light on the work copy. The wide one, 1/10 of a shrunk photo's
+# long side, is wider than the ink of pictures already smaller than the work side (a 100 px
+# canvas with a 20 px marker digit); the narrow one erases strokes up to 45 px wide at 1280 px.
+_WIDE_KERNEL = 27
+_NARROW_KERNEL = 9
 _THICK_INK = 40  # grey levels: what the narrow closing leaves of a marker stroke, not of shadows
 _PAPER_STEP = 15  # the paper's light is smoothed across steps smaller than this, not larger
 _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid or stroke edges
@@ -234,7 +235,7 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     # away from the edge, that leaves a band read as a stroke. A narrow closing follows the
     # light closely and takes out all but thick strokes; the wide one is used only where the
     # narrow one left such ink.
-    wide = _closed_within(small, _BACKGROUND_KERNEL)
+    wide = _closed_within(small, _WIDE_KERNEL)
     narrow = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((_NARROW_KERNEL,) * 2, np.uint8))
     paper = np.where(cv2.subtract(wide, narrow) > _THICK_INK, wide, narrow)
     # At half the work side, a median takes out thin light lines (the lit edge of a fold) that

@@ -433,7 +433,7 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
         if segment.forced or not digit_like[i] or w < 0.75 * h or h < 0.6 * digit_height or (
                 probs[i].max() >= _SURE and not too_wide):
             continue
-        halves = _halves(segments[i])
+        halves = _halves(segment)
         if halves:
             cuts[i] = halves
     if not cuts:
