@@ -179,6 +179,28 @@ def test_faint_pencil_broken_by_its_grain_is_joined_up() -> None:
     assert np.count_nonzero(ink & ~_near(strokes, 1)) == 0
 
 
+@pytest.mark.parametrize("ruled", [False, True], ids=["plain", "lined"])
+def test_faint_pencil_with_long_light_stretches_is_joined_up(ruled: bool) -> None:
+    """In a shadow or a blurred photo, whole stretches of a pencil stroke come out lighter than
+    the ink threshold, far longer than grain: each stroke must still come out in one piece, no
+    wider, and on lined paper without taking in the lines it crosses."""
+    strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    for x in (200, 300, 400):
+        cv2.line(strokes, (x, 150), (x + 20, 330), 255, 3)  # three "1"s
+    light = np.zeros((HEIGHT, WIDTH), bool)
+    # Half of each stroke, in stretches of 24 rows halfway between the ruled lines (which are
+    # 48 rows apart from row 24).
+    light[(np.arange(HEIGHT) - 24) % 48 >= 12] = True
+    light[(np.arange(HEIGHT) - 24) % 48 >= 36] = False
+    page = _ink_on(_page(), strokes, (165, 165, 165))
+    page[(strokes > 0) & light] = 205
+    if ruled:  # graphite over a printed line: the darker of the two
+        page = np.minimum(page, _lined(_page(), colour=(200, 200, 200)))
+    ink = clean(_noisy(page, sigma=3)).ink
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    assert np.count_nonzero(ink & ~_near(strokes, 1)) == 0
+
+
 def test_white_on_black_is_inverted_first() -> None:
     strokes = _strokes()
     blackboard = _noisy(_ink_on(_page((40, 45, 35)), strokes, (230, 235, 230)))
