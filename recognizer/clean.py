@@ -38,6 +38,8 @@ _RULE_TILT_DEGREES = 4.0  # lines tilted less than this are found before the pag
 _MIN_SKEW_DEGREES = 1.0
 _MAX_SKEW_DEGREES = 15.0
 _MIN_RULE_TILT = 0.3  # degrees: ruled lines tilted less stay within 3 px across 640 px
+_MAX_RULE_RISE = 0.3  # a line spanning the page rises less than this share of its width (17°)
+_ON_LINE_SHARE = 0.6  # of a ruled line's part, the rest being writing that touches it
 # Width, in pooled pixels, of the band painted over a crease: its shadow and Hough's error.
 _CREASE_WIDTH = 5
 _LINE_ASPECT = 8  # a ruled line's part is at least this many times longer than it is thick
@@ -96,7 +98,11 @@ def clean(image: np.ndarray) -> Cleaned:
     # tilt far more exactly than the text line's few symbols; and a line left tilted by a
     # degree is not removed well. (Writing may run across squared paper's grid at an angle.)
     lined = rules.horizontal.any() and not rules.vertical.any()
-    angle = _rules_angle(rules.horizontal) if lined else None
+    angle = _rules_angle(rules.horizontal, min_count=1) if lined else None
+    # Lines tilted so far that they break into short runs are not found; but several long,
+    # straight parts at one slope are such lines (the writing that touches them is not).
+    tilted = None if rules.found else _rules_angle(_below(darkest, _PAPER_LEVEL - 1), min_count=2)
+    angle = tilted if angle is None else angle
     if angle is None:
         # Bits of squared paper left beside the symbols would tip the fitted text line.
         angle = _skew_angle(cv2.subtract(pooled_ink, rules.both))
@@ -106,7 +112,7 @@ def clean(image: np.ndarray) -> Cleaned:
         flat = _rotate(flat, angle, cv2.INTER_NEAREST, border=255)
         darkest = _min_pooled(flat, factor)
         # The lines moved; but a page without lines before a small rotation has none after it.
-        if rules.found or abs(angle) > _RULE_TILT_DEGREES:
+        if rules.found or tilted or abs(angle) > _RULE_TILT_DEGREES:
             rules = _find_rules(darkest, flat.shape, factor)
     ink = _below(flat, threshold)
     if pencil:
@@ -400,24 +406,29 @@ def _skew_angle(pooled: np.ndarray) -> float:
     return angle if _MIN_SKEW_DEGREES < abs(angle) <= _MAX_SKEW_DEGREES else 0.0
 
 
-def _rules_angle(horizontal: np.ndarray) -> float | None:
-    """Angle that levels the ruled lines (0.0 if they are level within _MIN_RULE_TILT), or None
-    if no line is long enough to measure: the median of straight-line fits, one per line."""
+def _rules_angle(lines: np.ndarray, min_count: int) -> float | None:
+    """Angle that levels ruled lines (0.0 if they are level within _MIN_RULE_TILT), or None
+    unless at least ``min_count`` parts of the pooled mask ``lines`` span half its width and
+    lie along a straight line, at slopes within a degree: the median of their fits."""
     # Rejoined across the steps of a tilted line, each line is one part.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        cv2.dilate(horizontal, np.ones((3, 3), np.uint8)))
+    _, labels, stats, _ = _components(cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    width = lines.shape[1]
     tilts = []
-    for label in range(1, count):
-        if stats[label, cv2.CC_STAT_WIDTH] < horizontal.shape[1] / 2:
-            continue
+    for label in np.flatnonzero(stats[:, cv2.CC_STAT_WIDTH] >= width / 2):
+        if label == 0 or stats[label, cv2.CC_STAT_HEIGHT] > _MAX_RULE_RISE * width:
+            continue  # the background, or a blob (a shadow, squared paper's whole grid)
         rows, columns = np.nonzero(labels == label)
-        vx, vy, _, _ = cv2.fitLine(np.column_stack((columns, rows)).astype(np.float32),
-                                   cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-        tilts.append(math.degrees(math.atan2(vy, vx)))
-    if not tilts:
+        points = np.column_stack((columns, rows)).astype(np.float32)
+        # Fitted again without the points off the first fit: writing touching a line tips it a
+        # little (a robust M-estimator such as Huber's costs ten times more).
+        vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+        on_line = np.abs((columns - x0) * vy - (rows - y0) * vx) <= 2
+        if np.mean(on_line) >= _ON_LINE_SHARE:
+            vx, vy, _, _ = cv2.fitLine(points[on_line], cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+            # fitLine's direction may point either way along the line.
+            tilts.append((math.degrees(math.atan2(vy, vx)) + 90) % 180 - 90)
+    if len(tilts) < min_count or np.ptp(tilts) > 1.0:
         return None
-    # fitLine's direction may point either way along the line.
-    tilts = [t - 180 if t > 90 else t + 180 if t < -90 else t for t in tilts]
     angle = round(float(np.median(tilts)), 1)
     return angle if _MIN_RULE_TILT <= abs(angle) <= _MAX_SKEW_DEGREES else 0.0
 

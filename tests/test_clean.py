@@ -244,6 +244,19 @@ def test_faint_pencil_on_turned_lined_paper_is_levelled_by_the_lines(degrees: fl
     assert np.count_nonzero(cleaned.ink) < 1.1 * np.count_nonzero(strokes)
 
 
+@pytest.mark.parametrize("degrees", [-8.0, -5.0, 5.0, 8.0])
+def test_lined_paper_turned_too_far_for_level_runs_is_levelled_by_the_lines(degrees: float) -> None:
+    """Turned this far, the lines break into runs too short to be found as level lines, and
+    writing that sits on a line joins it, so no text line can be fitted either. The lines'
+    long, straight parts still give the tilt, and then the lines are found and removed."""
+    strokes = _strokes(origin=(150, 262), scale=2, thickness=3)  # sitting on the line at 264
+    page = _ink_on(_lined(_page(), colour=(150, 150, 150)), strokes, BLUE_INK)
+    cleaned = clean(_noisy(_rotated(page, degrees)))
+    assert abs(cleaned.angle + degrees) < 0.3
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cleaned.ink)
+    assert stats[1:, cv2.CC_STAT_WIDTH].max() < 1.1 * cv2.boundingRect(strokes)[2]
+
+
 def test_strokes_crossing_a_ruled_line_are_not_cut() -> None:
     page = _lined(_page(), spacing=60, colour=(120, 120, 120), thickness=3)
     strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
