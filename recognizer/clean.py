@@ -82,16 +82,12 @@ def clean(image: np.ndarray) -> Cleaned:
     factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
     darkest = _min_pooled(flat, factor)
     rules = _find_rules(darkest, flat.shape, factor)
-    threshold = _ink_threshold(flat)
-    if rules.found and threshold >= _INK_THRESHOLD_RANGE[1]:
-        # As light as a grid: a dense grid outnumbered the writing among the dark pixels, so read
-        # the ink's level away from the lines.
-        threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
-    pencil = threshold == _INK_THRESHOLD_RANGE[1]  # ink so faint the threshold hit its ceiling
-    threshold -= 1  # THRESH_BINARY_INV marks pixels <= threshold as ink
+    threshold, pencil = _threshold(flat, rules, factor)
     pooled_ink = _below(darkest, threshold)
     # Creases go first: they would tip the text line too.
     if _erase_creases(flat, darkest, pooled_ink, threshold, factor, rules):
+        # A crease darker than faint pencil set the ink's level: read it again without it.
+        threshold, pencil = _threshold(flat, rules, factor)
         darkest = _min_pooled(flat, factor)
         pooled_ink = _below(darkest, threshold)
     # On lined paper the writing sits on the lines. Long and straight, they give the page's
@@ -127,6 +123,18 @@ def clean(image: np.ndarray) -> Cleaned:
     if rules.found:
         ink = _remove_rules(ink, flat, darkest, rules, factor)
     return Cleaned(ink=ink, angle=angle)
+
+
+def _threshold(flat: np.ndarray, rules: Rules, factor: int) -> tuple[int, bool]:
+    """The grey level at and below which a pixel is ink, and whether the ink is so faint (pencil)
+    that the threshold hit its ceiling."""
+    threshold = _ink_threshold(flat)
+    if rules.found and threshold >= _INK_THRESHOLD_RANGE[1]:
+        # As light as a grid: a dense grid outnumbered the writing among the dark pixels, so read
+        # the ink's level away from the lines.
+        threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
+    # THRESH_BINARY_INV marks pixels <= threshold as ink.
+    return threshold - 1, threshold == _INK_THRESHOLD_RANGE[1]
 
 
 def _erase_creases(flat: np.ndarray, darkest: np.ndarray, pooled_ink: np.ndarray,
@@ -173,20 +181,28 @@ def _erase_creases(flat: np.ndarray, darkest: np.ndarray, pooled_ink: np.ndarray
     if not creases.any():
         return False
     # Hough finds a crease several times over, a little apart: all are painted at once.
-    _paint_creases(flat, creases)
+    _paint_creases(flat, creases, factor)
     return True
 
 
-def _paint_creases(flat: np.ndarray, creases: np.ndarray) -> None:
-    """Paint the creases' mask over with paper, in place, but for the strokes crossing them:
-    there they are clearly darker than the crease itself."""
-    # Creases are slanted by at least 20 degrees, so each row crosses them: its darkest pixel
-    # is the crease's middle, or a stroke in the few rows where one crosses.
+def _paint_creases(flat: np.ndarray, creases: np.ndarray, factor: int) -> None:
+    """Paint the creases over with paper, in place, but for the strokes crossing them: there
+    they are clearly darker than the crease itself, or lie beside the crease's dark middle."""
+    # Creases are slanted by at least 20 degrees, so each row crosses each of them: the darkest
+    # pixel of a row's run across one is the crease's middle, or a stroke where one crosses.
     rows, columns = np.nonzero(creases)
     under = flat[rows, columns]
-    firsts = np.flatnonzero(np.diff(rows, prepend=-1))
-    level = float(np.median(np.minimum.reduceat(under, firsts)))
-    flat[rows, columns] = np.where(under < level - _LINE_MARGIN, under, 255)
+    starts = np.flatnonzero((np.diff(rows, prepend=-1) != 0) | (np.diff(columns, prepend=-2) != 1))
+    lowest = np.repeat(np.minimum.reduceat(under, starts), np.diff(starts, append=len(under)))
+    level = float(np.median(lowest[starts]))
+    # The band is as wide as Hough's error on the pooled copy; the crease itself is a few
+    # pixels wide. Only its middle and whatever is as dark as the crease are painted, so that
+    # faint pencil crossing it keeps all but the pixels on the crease.
+    middle = np.zeros_like(creases)
+    middle[rows[under == lowest], columns[under == lowest]] = 255
+    middle = cv2.dilate(middle, np.ones((1, 2 * factor + 3), np.uint8))
+    paint = (middle[rows, columns] > 0) | (under <= level + 2 * _NOISE_LEVEL)
+    flat[rows, columns] = np.where(paint & (under >= level - _LINE_MARGIN), 255, under)
 
 
 def _to_edges(start: tuple[int, int], end: tuple[int, int],
