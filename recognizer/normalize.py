@@ -13,6 +13,7 @@ SIZE = 28
 BOX = 20
 INK_LEVEL = 64  # pixels at least this bright count as ink when cropping
 STROKE = 2.0  # stroke width, in pixels of the 20-pixel box, below which strokes are thickened
+_MAX_GROWTH = 16  # px: symbols whose strokes would need more thickening are max-pooled first
 
 
 def normalize_symbol(ink: np.ndarray) -> np.ndarray:
@@ -30,9 +31,16 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     x, y, w, h = cv2.boundingRect(inked)
     if w == 0:
         return out
-    crop = ink[y : y + h, x : x + w]
+    crop, inked = ink[y : y + h, x : x + w], inked[y : y + h, x : x + w]
+    # Hairline strokes on a symbol hundreds of pixels across (a long line left in the mask)
+    # would need a dilation tens of pixels wide, costing hundreds of ms. Max-pooled first, the
+    # strokes keep their brightness and the picture at 20 px is the same.
+    pool = int(STROKE * max(h, w) / BOX) // _MAX_GROWTH
+    if pool > 1:
+        crop, inked = _max_pooled(crop, pool), _max_pooled(inked, pool)
+        h, w = crop.shape
     scale = BOX / max(h, w)
-    crop = _thicken(crop, inked[y : y + h, x : x + w], STROKE / scale)
+    crop = _thicken(crop, inked, STROKE / scale)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     # INTER_AREA anti-aliases when shrinking; INTER_LINEAR keeps thin strokes visible when growing.
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -46,6 +54,12 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     left = min(max(round(SIZE / 2 - cx), 0), SIZE - new_w)
     out[top : top + new_h, left : left + new_w] = glyph
     return out
+
+
+def _max_pooled(image: np.ndarray, factor: int) -> np.ndarray:
+    """Each output pixel is the brightest of a factor×factor block."""
+    block_max = cv2.dilate(image, np.ones((factor, factor), np.uint8), anchor=(0, 0))
+    return np.ascontiguousarray(block_max[::factor, ::factor])
 
 
 def _thicken(crop: np.ndarray, inked: np.ndarray, target: float) -> np.ndarray:

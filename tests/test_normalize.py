@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -53,3 +54,22 @@ def test_same_result_for_bool_and_uint8_masks():
     mask = bar(30, 12) > 0
     assert np.array_equal(normalize_symbol(mask.astype(np.uint8) * 255),
                           normalize_symbol(np.where(mask, 255, 0)))
+
+
+@pytest.mark.parametrize("scale", [1.0, 4.0, 16.0])
+def test_hairline_symbols_normalise_alike_at_any_size(scale: float):
+    """A 2 px pen on a digit 30, 120 or 480 px tall: thickened to the same stroke in the 20 px
+    box (the largest is max-pooled first, to spare a dilation tens of pixels wide)."""
+    def seven(size: float) -> np.ndarray:
+        image = np.zeros((round(40 * size), round(30 * size)), np.uint8)
+        points = (np.array([[3, 5], [27, 5], [12, 36]]) * size).astype(np.int32)
+        cv2.polylines(image, [points], False, 255, 2)
+        return image
+
+    def near(mask: np.ndarray) -> np.ndarray:  # within a pixel of the mask
+        return cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+    reference = normalize_symbol(seven(1.0)) >= 128
+    out = normalize_symbol(seven(scale)) >= 128
+    assert near(reference)[out].all()  # no ink where the small one has none
+    assert near(out)[reference].mean() > 0.8  # and most of its ink
