@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from recognizer.normalize import max_pooled
+
 _WORK_SIDE = 256  # long side of the grey copy used for the paper's light and the polarity
 _POOLED_SIDE = 512  # long side of the block-pooled copy used for the skew and ruled lines
 # Closing kernels for the paper's light on the work copy. The wide one, 1/10 of a shrunk photo's
@@ -94,11 +96,10 @@ def clean(image: np.ndarray) -> Cleaned:
     # tilt far more exactly than the text line's few symbols; and a line left tilted by a
     # degree is not removed well. (Writing may run across squared paper's grid at an angle.)
     lined = rules.horizontal.any() and not rules.vertical.any()
-    angle = _rules_angle(rules.horizontal, min_count=1) if lined else None
     # Lines tilted so far that they break into short runs are not found; but several long,
     # straight parts at one slope are such lines (the writing that touches them is not).
     tilted = None if rules.found else _rules_angle(_below(darkest, _PAPER_LEVEL - 1), min_count=2)
-    angle = tilted if angle is None else angle
+    angle = _rules_angle(rules.horizontal, min_count=1) if lined else tilted
     if angle is None:
         # Bits of squared paper left beside the symbols would tip the fitted text line.
         angle = _skew_angle(cv2.subtract(pooled_ink, rules.both))
@@ -259,7 +260,7 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     # The polarity is judged on pooled copies, in which strokes far thinner than a pixel of the
     # small copy (pencil on a whole page) keep their contrast.
     factor = max(1, math.ceil(max(gray.shape) / _WORK_SIDE))
-    if _is_light_on_dark(_min_pooled(gray, factor), _max_pooled(gray, factor)):
+    if _is_light_on_dark(_min_pooled(gray, factor), max_pooled(gray, factor)):
         gray, small = cv2.bitwise_not(gray), cv2.bitwise_not(small)
     # The wide closing takes out even a marker's strokes, but it also fills any valley in the
     # light narrower than itself. At the foot of a shadow's edge, where the shadow brightens
@@ -297,11 +298,6 @@ def _closed_within(small: np.ndarray, size: int) -> np.ndarray:
     kernel = np.ones((size, size), np.uint8)
     padded[pad:-pad, pad:-pad] = cv2.dilate(small, kernel)
     return cv2.erode(padded, kernel)[pad:-pad, pad:-pad]
-
-
-def _max_pooled(gray: np.ndarray, factor: int) -> np.ndarray:
-    """Each output pixel is the lightest of a factor×factor block."""
-    return cv2.bitwise_not(_min_pooled(cv2.bitwise_not(gray), factor))
 
 
 def _is_light_on_dark(darkest: np.ndarray, lightest: np.ndarray) -> bool:

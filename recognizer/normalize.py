@@ -37,7 +37,7 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     # strokes keep their brightness and the picture at 20 px is the same.
     pool = int(STROKE * max(h, w) / BOX) // _MAX_GROWTH
     if pool > 1:
-        crop, inked = _max_pooled(crop, pool), _max_pooled(inked, pool)
+        crop, inked = max_pooled(crop, pool), max_pooled(inked, pool)
         h, w = crop.shape
     scale = BOX / max(h, w)
     crop = _thicken(crop, inked, STROKE / scale)
@@ -56,8 +56,9 @@ def normalize_symbol(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _max_pooled(image: np.ndarray, factor: int) -> np.ndarray:
-    """Each output pixel is the brightest of a factor×factor block."""
+def max_pooled(image: np.ndarray, factor: int) -> np.ndarray:
+    """Each output pixel is the brightest of a factor×factor block: thin bright strokes are
+    never lost (`clean` pools the lightest pixels of a photo with it too)."""
     block_max = cv2.dilate(image, np.ones((factor, factor), np.uint8), anchor=(0, 0))
     return np.ascontiguousarray(block_max[::factor, ::factor])
 
