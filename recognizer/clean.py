@@ -28,6 +28,9 @@ _PAPER_STEP = 15  # the paper's light is smoothed across steps smaller than this
 _PAPER_LEVEL = 230  # flattened paper is about 255; darker pixels are ink, grid or stroke edges
 _INK_SHARE = 0.6  # threshold = ink level + this share of the way up to paper white
 _INK_THRESHOLD_RANGE = (100, 215)  # clamp: paper noise stays above 215
+# A threshold this high means the ink's own level is above 105 of 255: graphite, or pen in an
+# overexposed photo. Ballpoint and marker sit darker, their strokes even enough to threshold.
+_FAINT_THRESHOLD = 195
 _NOISE_LEVEL = 8  # grey levels of paper texture and sensor noise
 _LINE_MARGIN = 30  # on a ruled line or a crease, ink must be this much darker than it...
 _FAINT_MARGIN = 12  # ... or this much where it joins such ink: a line's own noise rarely gets there
@@ -84,12 +87,12 @@ def clean(image: np.ndarray) -> Cleaned:
     factor = max(1, math.ceil(max(flat.shape) / _POOLED_SIDE))
     darkest = _min_pooled(flat, factor)
     rules = _find_rules(darkest, flat.shape, factor)
-    threshold, pencil = _threshold(flat, rules, factor)
+    threshold, faint = _threshold(flat, rules, factor)
     pooled_ink = _below(darkest, threshold)
     # Creases go first: they would tip the text line too.
     if _erase_creases(flat, darkest, pooled_ink, threshold, factor, rules):
         # A crease darker than faint pencil set the ink's level: read it again without it.
-        threshold, pencil = _threshold(flat, rules, factor)
+        threshold, faint = _threshold(flat, rules, factor)
         darkest = _min_pooled(flat, factor)
         pooled_ink = _below(darkest, threshold)
     # On lined paper the writing sits on the lines. Long and straight, they give the page's
@@ -112,9 +115,10 @@ def clean(image: np.ndarray) -> Cleaned:
         if rules.found or tilted or abs(angle) > _RULE_TILT_DEGREES:
             rules = _find_rules(darkest, flat.shape, factor)
     ink = _below(flat, threshold)
-    if pencil:
-        # Graphite grain leaves patches lighter than the threshold in the strokes, and in a
-        # shadow or on a blurred photo whole stretches of a stroke are: take in everything
+    if faint:
+        # Graphite grain, or a marker's dry streaks washed out by the light, leaves patches
+        # lighter than the threshold in the strokes, and in a shadow or on a blurred photo
+        # whole stretches of a stroke are: take in everything
         # darker than paper that is joined to the ink (hysteresis thresholding), but never a
         # ruled line, which the ink crosses and which is darker than paper all along.
         not_paper = _below(flat, _PAPER_LEVEL)
@@ -127,15 +131,19 @@ def clean(image: np.ndarray) -> Cleaned:
 
 
 def _threshold(flat: np.ndarray, rules: Rules, factor: int) -> tuple[int, bool]:
-    """The grey level at and below which a pixel is ink, and whether the ink is so faint (pencil)
-    that the threshold hit its ceiling."""
+    """The grey level at and below which a pixel is ink, and whether the ink is faint (pencil,
+    a washed-out photo) and its strokes should be grown into the pixels darker than paper."""
     threshold = _ink_threshold(flat)
     if rules.found and threshold >= _INK_THRESHOLD_RANGE[1]:
         # As light as a grid: a dense grid outnumbered the writing among the dark pixels, so read
         # the ink's level away from the lines.
         threshold = _ink_threshold(flat, _off_rules(rules, factor, flat.shape))
+    # On ruled paper only ink at the ceiling is grown: the lines' bits that are left over, darker
+    # than paper too, would join the writing they touch.
+    faint = threshold == _INK_THRESHOLD_RANGE[1] or (
+        threshold >= _FAINT_THRESHOLD and not rules.found)
     # THRESH_BINARY_INV marks pixels <= threshold as ink.
-    return threshold - 1, threshold == _INK_THRESHOLD_RANGE[1]
+    return threshold - 1, faint
 
 
 def _erase_creases(flat: np.ndarray, darkest: np.ndarray, pooled_ink: np.ndarray,

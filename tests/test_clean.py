@@ -201,6 +201,22 @@ def test_faint_pencil_with_long_light_stretches_is_joined_up(ruled: bool) -> Non
     assert np.count_nonzero(ink & ~_near(strokes, 1)) == 0
 
 
+def test_washed_out_marker_with_dry_streaks_is_joined_up() -> None:
+    """An overexposed photo turns a marker's ink mid-grey (a threshold well below the pencil
+    ceiling) and its dry streaks lighter than the threshold, though darker than paper: each
+    stroke must still come out in one piece, and no wider."""
+    strokes = np.zeros((HEIGHT, WIDTH), np.uint8)
+    for x in (200, 300, 400):
+        cv2.line(strokes, (x, 150), (x + 20, 330), 255, 8)  # three "1"s
+    streaks = np.zeros((HEIGHT, WIDTH), bool)
+    streaks[np.arange(HEIGHT) % 10 < 4] = True  # across the stroke, every 10 rows
+    page = _ink_on(_page(), strokes, (120, 120, 120))
+    page[(strokes > 0) & streaks] = 205
+    ink = clean(_noisy(page, sigma=3)).ink
+    assert cv2.connectedComponents(ink)[0] - 1 == 3
+    assert np.count_nonzero(ink & ~_near(strokes, 1)) == 0
+
+
 def test_white_on_black_is_inverted_first() -> None:
     strokes = _strokes()
     blackboard = _noisy(_ink_on(_page((40, 45, 35)), strokes, (230, 235, 230)))
