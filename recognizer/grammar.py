@@ -307,6 +307,8 @@ class _Prefix(NamedTuple):
 
 def _advance(state: _Prefix, token: str) -> _Prefix | None:
     """The state after ``token``, or None when no valid expression starts with this prefix."""
+    if not token:  # a speck read as nothing
+        return state
     kind, depth, seen = state.kind, state.depth, state.seen_equals
     in_number = kind in (_DOT, _INTEGER, _FRACTION)
     if token in DIGITS:
@@ -340,7 +342,8 @@ def _advance(state: _Prefix, token: str) -> _Prefix | None:
 
 
 def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
-    """The most probable token sequence (product of probabilities) that parses.
+    """The most probable token sequence (product of probabilities) that parses, one token per
+    position; the token "" (a speck on the page) stands for nothing.
 
     A beam search over prefix states keeps the best path per state and at most BEAM_WIDTH
     states, so the cost is linear in the number of positions. States are ranked by their score
@@ -379,7 +382,7 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
     for _, path in sorted(complete, key=lambda entry: entry[0], reverse=True):
         tokens = _unroll(path)
         try:
-            parse(tokens)
+            parse([token for token in tokens if token])
         except ExpressionError:
             continue
         return tokens

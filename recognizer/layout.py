@@ -23,6 +23,9 @@ _TOKENS = {**{d: d for d in DIGITS}, "plus": "+", "minus": "-", "asterisk": "*",
 TOP_K = 3
 _DOT_SIZE = 0.25  # a dot's longest side as a share of the digits' median height, at most
 _DOT_BELIEF = 0.9  # how much of a tiny mark's probability goes to "dot"
+# A dot may be a speck on the page (a crumb, a pen's touch): the share of its probability that
+# goes to reading nothing there (the token ""). It wins only where no dot can stand.
+_SPECK_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,8 @@ class _Layout:
             times = 0.35 if place == "end" or (self.is_equation and place != "between") else 0.9
             return [("*", times), ("x", 1 - times)]
         if name == "dot":  # on the baseline: decimal point; raised: multiplication
-            return [(".", 1.0)] if self._on_baseline(i) else [("*", 1.0)]
+            dot = "." if self._on_baseline(i) else "*"
+            return [(dot, 1 - _SPECK_SHARE), ("", _SPECK_SHARE)]
         return [(_TOKENS[name], 1.0)]
 
     def _on_baseline(self, i: int) -> bool:

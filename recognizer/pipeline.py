@@ -76,7 +76,7 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
         symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
         if unparsable:
             raise unparsable
-        solution = solve_tokens(tokens)
+        solution = solve_tokens([token for token in tokens if token])  # "" is a speck
         watch.lap("solve")
     except RecognizerError as error:
         watch.lap("error")
@@ -153,10 +153,14 @@ def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str],
            box_scale: float = 1.0) -> tuple[SymbolRead, ...]:
     reads = []
     for slot, token in zip(slots, tokens, strict=True):
-        if slot.symbol is None:
+        if slot.symbol is None or not token:  # structural, or a speck read as nothing
             continue
-        probability = dict(slot.candidates).get(token, 0.0)
-        alternatives = tuple(Alternative(t, round(p, 4)) for t, p in slot.candidates if t != token)
+        # Read as a symbol, how sure is it which one: a dot's chance of being a speck aside.
+        readings = dict(slot.candidates)
+        as_symbol = 1.0 - readings.pop("", 0.0)
+        probability = readings.get(token, 0.0) / as_symbol
+        alternatives = tuple(Alternative(t, round(p / as_symbol, 4)) for t, p in readings.items()
+                             if t != token)
         reads.append(SymbolRead(label=token, glyph=_glyph(token, segments[slot.symbol], slot),
                                 box=_scaled(segments[slot.symbol].box, box_scale),
                                 confidence=round(probability, 4),

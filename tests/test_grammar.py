@@ -198,6 +198,12 @@ def test_decode_prefers_the_reading_that_parses():
     assert decode(candidates) == list("(2+3)")
 
 
+def test_decode_reads_a_speck_as_nothing_only_where_no_dot_can_stand():
+    speck = [("*", 0.63), ("", 0.27), ("0", 0.1)]
+    assert decode([*sure("3-"), speck, *sure("7")]) == ["3", "-", "", "7"]
+    assert decode([*sure("3"), speck, *sure("7")]) == list("3*7")
+
+
 def test_decode_lets_probabilities_decide_between_valid_readings():
     assert decode([*sure("2"), [("*", 0.55), ("x", 0.45)], *sure("3")]) == list("2*3")
     assert decode([*sure("2"), [("x", 0.55), ("*", 0.45)], *sure("3")]) == list("2x3")

@@ -48,6 +48,19 @@ def test_stroke_size_and_thickness(height, thickness):
     assert recognize(png(image)).result == "7"
 
 
+def test_a_speck_where_no_dot_can_stand_is_left_out():
+    """A crumb between `-` and `7`, too big to be dust, at mid-height: as `·` it cannot stand
+    there, and blown up to 28×28 it would read as a digit at odds of one in ten."""
+    image = draw_expression("3-7", 5, height=100, background="plain")
+    digit_right = int(np.flatnonzero((image < 128).any(axis=(0, 2)))[-1])
+    rows = np.flatnonzero((image < 128).any(axis=(1, 2)))
+    middle = (int(rows[0]) + int(rows[-1])) // 2
+    cv2.circle(image, (digit_right - 75, middle), 7, (40, 40, 40), -1)
+    recognition = recognize(jpeg(image))
+    assert (recognition.expression, recognition.result) == ("3-7", "-4"), recognition
+    assert len(recognition.symbols) == 3
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_touching_digits_are_read_apart(seed, digits="70"):
     rng = np.random.default_rng(seed)
@@ -150,6 +163,16 @@ def test_symbols_carry_boxes_confidences_and_alternatives():
     assert all(0 < s.confidence <= 1 for s in recognition.symbols)
     assert 0 < recognition.confidence <= 1
     assert recognition.ms > 0
+
+
+def test_a_decimal_point_is_as_sure_as_before_specks_were_considered():
+    """A dot's chance of being a speck decides only where no dot can stand; read as a symbol,
+    the point's confidence is how sure it is a point and not another symbol."""
+    recognition = recognize(png(draw_expression("1.5+2", 3)))
+    assert recognition.expression == "1.5+2"
+    point = recognition.symbols[1]
+    assert point.label == "." and point.confidence > 0.9
+    assert all(alternative.label for alternative in point.alternatives)
 
 
 def test_division_by_zero_is_an_error_not_a_result():
