@@ -118,9 +118,9 @@ def clean(image: np.ndarray) -> Cleaned:
     if faint:
         # Graphite grain, or a marker's dry streaks washed out by the light, leaves patches
         # lighter than the threshold in the strokes, and in a shadow or on a blurred photo
-        # whole stretches of a stroke are: take in everything
-        # darker than paper that is joined to the ink (hysteresis thresholding), but never a
-        # ruled line, which the ink crosses and which is darker than paper all along.
+        # whole stretches of a stroke are: take in everything darker than paper that is joined
+        # to the ink (hysteresis thresholding), but never a ruled line, which the ink crosses
+        # and which is darker than paper all along.
         not_paper = _below(flat, _PAPER_LEVEL)
         if rules.found:
             not_paper = cv2.subtract(not_paper, _full_size(rules.widened, factor, flat.shape))
