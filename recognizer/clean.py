@@ -47,6 +47,7 @@ _MAX_RULE_RISE = 0.3  # a line spanning the page rises less than this share of i
 _ON_LINE_SHARE = 0.6  # of a ruled line's part, the rest being writing that touches it
 # Width, in pooled pixels, of the band painted over a crease: its shadow and Hough's error.
 _CREASE_WIDTH = 5
+_CREASE_RISE = 0.36  # a crease rises at least this much per step across: 20 degrees from level
 _LINE_ASPECT = 8  # a ruled line's part is at least this many times longer than it is thick
 
 
@@ -174,10 +175,10 @@ def _erase_creases(flat: np.ndarray, darkest: np.ndarray, pooled_ink: np.ndarray
     for x0, y0, x1, y1 in lines.reshape(-1, 4).astype(int):
         dx, dy = abs(x1 - x0), abs(y1 - y0)
         across = dy >= 0.9 * height if dy > dx else dx >= 0.9 * width  # edge to edge
-        if not across or dy < 0.36 * dx or _on_rules(rules, (x0, y0), (x1, y1)):
+        if not across or dy < _CREASE_RISE * dx or _on_rules(rules, (x0, y0), (x1, y1)):
             continue  # short, or within 20 degrees of level, or a ruled line
         # Hough's segment may stop short of the edges where the crease fades.
-        start, end = _to_edges((x0, y0), (x1, y1), pooled.shape)
+        start, end = _refitted(pooled, *_to_edges((x0, y0), (x1, y1), pooled.shape))
         line = np.zeros_like(pooled)
         cv2.line(line, start, end, 255, _CREASE_WIDTH)
         # The writing beside a crease is far shorter than it; in a tight crop the tall stroke
@@ -214,7 +215,24 @@ def _paint_creases(flat: np.ndarray, creases: np.ndarray, factor: int) -> None:
     flat[rows, columns] = np.where(paint & (under >= level - _LINE_MARGIN), 255, under)
 
 
-def _to_edges(start: tuple[int, int], end: tuple[int, int],
+def _refitted(pooled: np.ndarray, start: tuple[int, int],
+              end: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The crease from ``start`` to ``end`` fitted again to the pixels of ``pooled`` near it.
+    Hough's angle step (half a degree) can leave its line a few pixels off the crease at one
+    end, where the crease's dashes would be left beside the band painted over."""
+    near = np.zeros_like(pooled)
+    cv2.line(near, start, end, 255, 3 * _CREASE_WIDTH)
+    points = cv2.findNonZero(cv2.bitwise_and(pooled, near))
+    if points is None:
+        return start, end
+    # Huber's fit: the strokes crossing the crease do not tip it.
+    vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    if abs(vy) < _CREASE_RISE * abs(vx):  # drawn to something else, nearly level
+        return start, end
+    return _to_edges((x0, y0), (x0 + vx, y0 + vy), pooled.shape)
+
+
+def _to_edges(start: tuple[float, float], end: tuple[float, float],
               shape: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
     """The slanted line through two points, from the picture's top edge to its bottom edge."""
     (x0, y0), (x1, y1) = start, end
