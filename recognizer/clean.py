@@ -264,12 +264,19 @@ def _below(gray: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _shrink(gray: np.ndarray, long_side: int) -> np.ndarray:
+    """A smoothed copy about ``long_side`` long: block means over a whole number of pixels, then
+    a bilinear step for the rest. (INTER_AREA at a fractional factor gives nearly the same copy
+    but costs 8× more: 0.5 ms from 640 px.)"""
     height, width = gray.shape
     scale = long_side / max(height, width)
     if scale >= 1.0:
         return gray
+    block = min(int(1 / scale), height, width)  # a strip 8 px high stays a pixel high
+    if block >= 2:  # INTER_AREA's fast path needs sides that are exact multiples of the block
+        gray = gray[: height - height % block, : width - width % block]
+        gray = cv2.resize(gray, (width // block, height // block), interpolation=cv2.INTER_AREA)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _min_pooled(gray: np.ndarray, factor: int) -> np.ndarray:

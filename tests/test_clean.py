@@ -448,6 +448,16 @@ def test_a_lone_long_minus_in_a_tight_crop_is_not_a_ruled_line() -> None:
     assert np.all(minus.max(axis=0) == 255)
 
 
+@pytest.mark.parametrize("shape", [(8, 6000), (6000, 8), (9, 5000)])
+def test_a_strip_far_longer_than_high_is_cleaned(shape: tuple[int, int]) -> None:
+    """The work copies shrink such a strip to a pixel across, never to nothing."""
+    strip = np.full(shape, 235, np.uint8)
+    strip[2:6, 2:6] = 40
+    cleaned = clean(strip)
+    assert cleaned.ink.shape == shape
+    assert cleaned.ink[3, 3] == 255
+
+
 @pytest.mark.parametrize("shade", [150, 200], ids=["dark", "faint"])
 def test_a_crease_across_the_page_is_erased_and_the_writing_kept(shade: int) -> None:
     strokes = _strokes("2+3", origin=(60, 270))
