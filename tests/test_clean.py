@@ -448,6 +448,19 @@ def test_a_lone_long_minus_in_a_tight_crop_is_not_a_ruled_line() -> None:
     assert np.all(minus.max(axis=0) == 255)
 
 
+def test_faint_ink_on_a_page_of_countless_specks_is_grown_and_kept() -> None:
+    """Faint ink is grown into everything darker than paper joined to it; here that is a lattice
+    of some 136,000 separate specks, more than 16-bit labels can count."""
+    page = np.full((960, 1280), 255, np.uint8)
+    page[::3, ::3] = 215  # darker than paper, lighter than any ink
+    strokes = np.zeros(page.shape, np.uint8)
+    cv2.putText(strokes, "2+3", (300, 600), cv2.FONT_HERSHEY_SIMPLEX, 8, 255, 10)
+    page[strokes > 0] = 150  # pencil
+    ink = clean(page).ink
+    assert _iou(ink, strokes) > 0.9
+    assert np.count_nonzero(ink[:200]) == 0  # specks away from the writing are not ink
+
+
 @pytest.mark.parametrize("shape", [(8, 6000), (6000, 8), (9, 5000)])
 def test_a_strip_far_longer_than_high_is_cleaned(shape: tuple[int, int]) -> None:
     """The work copies shrink such a strip to a pixel across, never to nothing."""
