@@ -585,26 +585,33 @@ def _joined(seeds: np.ndarray, extra: np.ndarray) -> np.ndarray:
     overwritten: callers pass a mask made for the call.
 
     Lean on memory, as it runs on whole pages read at up to 2560 px, in both recognition
-    threads at once: 16-bit labels where they suffice (OpenCV refuses, rather than wraps, beyond
-    65,535 components), and the union and the result written over ``extra``'s buffer.
+    threads at once: labels only within the box of what there is to label, 16-bit where they
+    suffice (OpenCV refuses, rather than wraps, beyond 65,535 components), and the union and
+    the result written over ``extra``'s buffer.
     """
     union = cv2.bitwise_or(seeds, extra, dst=extra)
+    x, y, width, height = cv2.boundingRect(union)
+    box, seeds = union[y : y + height, x : x + width], seeds[y : y + height, x : x + width]
+    if box.size == 0:
+        return union
     try:
-        count, labels = cv2.connectedComponents(union, connectivity=8, ltype=cv2.CV_16U)
+        count, labels = cv2.connectedComponents(box, connectivity=8, ltype=cv2.CV_16U)
     except cv2.error:
-        count, labels = cv2.connectedComponents(union, connectivity=8, ltype=cv2.CV_32S)
+        count, labels = cv2.connectedComponents(box, connectivity=8, ltype=cv2.CV_32S)
     if count <= 256:
         # As bytes, the labels are counted under the seeds without a mask of their own, and a
         # table lookup costs a quarter of indexing with wider labels.
-        labels = cv2.convertScaleAbs(labels, dst=union)
+        labels = cv2.convertScaleAbs(labels, dst=box)
         under_seeds = cv2.calcHist([labels], [0], seeds, [256], [0, 256]).ravel()
         touched = np.where(under_seeds > 0, 255, 0).astype(np.uint8)
         touched[0] = 0
-        return cv2.LUT(labels, touched, dst=union)
-    touched = np.zeros(count, np.uint8)
-    touched[labels[seeds > 0]] = 255
-    touched[0] = 0
-    return np.take(touched, labels, out=union, mode="clip")  # "clip": written unbuffered
+        cv2.LUT(labels, touched, dst=box)
+    else:
+        touched = np.zeros(count, np.uint8)
+        touched[labels[seeds > 0]] = 255
+        touched[0] = 0
+        np.take(touched, labels, out=box, mode="clip")  # "clip": written unbuffered
+    return union
 
 
 def _line_level(darkest: np.ndarray, rules: Rules) -> np.ndarray:
