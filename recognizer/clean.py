@@ -310,8 +310,9 @@ def _flatten(gray: np.ndarray) -> np.ndarray:
     paper = cv2.medianBlur(paper, 5)
     paper = cv2.bilateralFilter(paper, 5, _PAPER_STEP, 5)
     paper = cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    cv2.max(paper, 1, dst=paper)  # in place: one full-size buffer fewer to allocate and fault in
-    return cv2.divide(gray, paper, scale=255)
+    # In place: full-size buffers fewer to allocate and fault in.
+    cv2.max(paper, 1, dst=paper)
+    return cv2.divide(gray, paper, dst=paper, scale=255)
 
 
 def _closed_within(small: np.ndarray, size: int) -> np.ndarray:
