@@ -25,6 +25,13 @@ def machine() -> str:
             f"Python {platform.python_version()}; load average {load}")
 
 
+def memory_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(resident now, peak resident) of a process, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
 def telegram_photos(data: Path, limit: int) -> tuple[list[bytes], str]:
     """Up to `limit` JPEGs as Telegram delivers photos (long side 1280 px) and where they came
     from: the development photos when the data folder is there, else expressions drawn here."""

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import DEFAULT_DATA, machine, telegram_photos
+from benchmarks.common import DEFAULT_DATA, machine, memory_mb, telegram_photos
 from tests.fake_telegram import FakeTelegram
 from tests.webhook_replicas import (
     REPO,
@@ -67,13 +67,6 @@ def bot_processes(telegram: FakeTelegram, replicas: int) -> Iterator[list[subpro
     finally:
         process.terminate()
         process.wait(30)
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process, in MB."""
-    with open(f"/proc/{pid}/status") as status:
-        fields = dict(line.split(":", 1) for line in status)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def memory_report(processes: list[subprocess.Popen]) -> str:

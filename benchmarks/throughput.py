@@ -1,10 +1,11 @@
 """Recognition throughput with the bot's worker pool: images per second with 1 and 2 workers.
 
-    python -m benchmarks.throughput [--data ../shared/data] [--runs 5] [--images 40]
+    python -m benchmarks.throughput [--data ../shared/data] [--runs 5] [--images 40] [--workers 2]
 
 The photos are the development photos re-encoded at 1280 px (what Telegram delivers), or drawn
 expressions when the data folder is absent. Each run pushes every image through a
-ThreadPoolExecutor of the given size, as bot/app.py does; the median of the runs is printed.
+ThreadPoolExecutor of the given size, as bot/app.py does; the median of the runs is printed,
+and the process's resident memory (recognition alone, without the bot).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.common import DEFAULT_DATA, machine, telegram_photos
+from benchmarks.common import DEFAULT_DATA, machine, memory_mb, telegram_photos
 from recognizer import load_models, recognize
 
 
@@ -47,6 +48,8 @@ def main() -> None:
         print(f"{workers} worker(s): {median:6.1f} images/s  (runs: "
               f"{', '.join(f'{rate:.1f}' for rate in rates)}; {1000 / median:.0f} ms per image "
               f"of pool time; speed-up {median / single:.2f}x)")
+    # The peak covers every run: with --workers 2 alone, that of the bot's pool of two.
+    print("resident memory: {:.0f} MB now, {:.0f} MB peak".format(*memory_mb()))
     print(f"machine at the end: {machine()}")
 
 
