@@ -68,6 +68,7 @@ Node = Number | Variable | Negate | BinaryOp | Equation
 
 
 def canonical(tokens: Sequence[str]) -> str:
+    """The tokens as one string: a speck's token "" adds nothing, so it parses as nothing."""
     return "".join(tokens)
 
 
@@ -382,7 +383,7 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
     for _, path in sorted(complete, key=lambda entry: entry[0], reverse=True):
         tokens = _unroll(path)
         try:
-            parse([token for token in tokens if token])
+            parse(tokens)
         except ExpressionError:
             continue
         return tokens

@@ -76,7 +76,7 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
         symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
         if unparsable:
             raise unparsable
-        solution = solve_tokens([token for token in tokens if token])  # "" is a speck
+        solution = solve_tokens(tokens)
         watch.lap("solve")
     except RecognizerError as error:
         watch.lap("error")
