@@ -81,6 +81,9 @@ def _decimal_comma(trio: list[Segment], digits_around: bool, digit_height: float
     before, mark, after = trio
     if before.forced or after.forced or not digits_around:
         return False
+    feet = before.box[1] + before.box[3], after.box[1] + after.box[3]
+    if abs(feet[0] - feet[1]) > 0.25 * digit_height:
+        return False  # not one number's digits: an exponent and the next term (`5³×4`)
     _, y, w, h = mark.box
     baseline = (before.box[1] + before.box[3] + after.box[1] + after.box[3]) / 2
     # Smaller than a digit and reaching below the baseline, where no operator goes.
@@ -158,53 +161,71 @@ class _Layout:
     # --- exponents and single symbols ---------------------------------------------------------
     def _exponents(self, items: list[int | list[Slot]], role: str) -> list[Slot]:
         slots: list[Slot] = []
-        base: int | None = None  # the last symbol that can carry an exponent
+        height = self._height(items)  # the line's digit height: writers' bases vary in size
         k = 0
         while k < len(items):
             item = items[k]
             if isinstance(item, list):
                 slots += item
-                base = None
                 k += 1
                 continue
-            group = self._exponent_group(items, k, base) if base is not None else []
+            group = self._exponent_group(items, k + 1, item, height)
+            # A symbol that carries an exponent is an operand: a cross there is the letter x.
+            place = "base" if group else self._place(items, k)
+            slots.append(self._symbol(item, role, place))
+            k += 1
             if group:
-                k += len(group) - 1
-                inner = [self._symbol(i, "exponent", self._place(items, k)) for i in group]
+                inner = [self._symbol(i, "exponent", self._place(items, k + n))
+                         for n, i in enumerate(group)]
                 slots.append(_structural("^", "exponent"))
                 if len(inner) == 1:
                     slots += inner
                 else:
                     slots += [_structural("(", "exponent"), *inner, _structural(")", "exponent")]
-                base = None
-            else:
-                slots.append(self._symbol(item, role, self._place(items, k)))
-                base = item if self.top(item) in (*DIGITS, "rparen", "cross") else None
-            k += 1
+                k += len(group)
         return slots
 
-    def _exponent_group(self, items: list[int | list[Slot]], k: int, base: int) -> list[int]:
-        """The raised symbols from items[k] on; an exponent does not end with a sign, so a
-        minus that only looks raised beside a small x (`3x-5`) stays on the line."""
+    def _exponent_group(self, items: list[int | list[Slot]], k: int, base: int,
+                        height: float) -> list[int]:
+        """The raised symbols from items[k] on when `base` can carry an exponent; an exponent
+        does not end with a sign, so a minus that only looks raised beside a small x (`3x-5`)
+        stays on the line."""
+        if self.top(base) not in (*DIGITS, "rparen", "cross"):
+            return []
         group: list[int] = []
         for item in items[k:]:
-            if not isinstance(item, int) or not self._raised(item, base):
+            if not isinstance(item, int) or not self._raised(item, base, height):
                 break
             group.append(item)
         while group and self.top(group[-1]) in ("minus", "plus"):
             group.pop()
         return group
 
-    def _raised(self, i: int, base: int) -> bool:
+    def _raised(self, i: int, base: int, height: float) -> bool:
+        """Smaller than the line's digits, its foot clearly above the base's line and its
+        middle near the top of a digit there; a cross or sign higher still, as `×` and `−`
+        stand at mid-height.
+
+        Measured against the line's digit height, not the base's own: a letter x or a short
+        digit is as low as an exponent beside it. A bracket, or a long-tailed 1, reaches below
+        the line: a bracket's line is half a digit under its middle, and no base's is taken
+        lower than a digit's height under its top."""
+        name = self.top(i)
+        if name not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus"):
+            return False
         _, y, _, h = self.segments[i].box
         _, by, _, bh = self.segments[base].box
-        if self.top(i) not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus"):
-            return False
-        return h < 0.85 * bh and y + h / 2 < by + 0.3 * bh and y + h < by + 0.75 * bh
+        foot = by + bh / 2 + height / 2 if self.top(base) == "rparen" else min(by + bh,
+                                                                                by + height)
+        centre = foot - (y + h / 2)  # its middle's height above the base's line
+        high = 0.8 if name in ("cross", "minus", "plus") else 0.6
+        return (h < 0.85 * max(height, bh) and foot - (y + h) >= 0.3 * height
+                and centre >= high * height)
 
     def _place(self, items: list[int | list[Slot]], k: int) -> str:
         """Where items[k] stands: "between" two operands, as × stands in `3×4` (and x does not
-        in `2x+1`), at an "end" of its line, where no × can stand, or "inside"."""
+        in `2x+1`), at an "end" of its line, where no × can stand, or "inside". (A "base" of
+        an exponent is decided by the caller.)"""
         if k == 0 or k == len(items) - 1:
             return "end"
         before, after = items[k - 1], items[k + 1]
@@ -227,6 +248,8 @@ class _Layout:
 
     def _meanings(self, name: str, i: int, place: str) -> list[tuple[str, float]]:
         if name == "cross":  # × between numbers; the variable x in an equation or at an end
+            if place == "base":  # × never carries an exponent
+                return [("x", 0.95), ("*", 0.05)]
             times = 0.35 if place == "end" or (self.is_equation and place != "between") else 0.9
             return [("*", times), ("x", 1 - times)]
         if name == "dot":  # on the baseline: decimal point; raised: multiplication

@@ -119,3 +119,35 @@ def test_raised_signed_exponent_is_still_read():
 def test_small_digit_is_not_taken_for_a_dot():
     segments = [seg(100, 100, 30, 60), seg(135, 80, 18, 30)]  # an exponent is half a digit
     assert best_tokens(segments, ["3", "2"]) == "3^2"
+
+
+def test_exponent_of_a_letter_x_as_tall_as_it_is_raised_and_makes_it_the_variable():
+    # x², the 2 as tall as the x: a base's own height would call it inline; the line's
+    # digits (the 5 and 6) say it is raised. And a cross carrying an exponent is the letter.
+    segments = [seg(100, 130, 30, 30), seg(133, 105, 18, 30), seg(170, 140, 30, 6),
+                seg(210, 100, 30, 60), seg(250, 130, 30, 30), seg(290, 115, 30, 30),
+                seg(330, 100, 30, 60), seg(370, 118, 40, 6, "="), seg(420, 100, 30, 60)]
+    names = ["cross", "2", "minus", "5", "cross", "plus", "6", "equals", "0"]
+    assert best_tokens(segments, names) == "x^2-5x+6=0"
+
+
+def test_exponent_of_a_bracket_is_raised_though_the_bracket_reaches_below_the_line():
+    segments = [seg(100, 95, 14, 72), seg(120, 100, 30, 60), seg(160, 115, 30, 30),
+                seg(200, 100, 30, 60), seg(236, 95, 14, 72), seg(255, 75, 18, 34)]
+    assert best_tokens(segments, ["lparen", "2", "plus", "1", "rparen", "2"]) == "(2+1)^2"
+
+
+def test_times_after_an_exponent_or_a_bracket_stays_on_the_line():
+    after_power = [seg(100, 100, 30, 60), seg(135, 72, 18, 34), seg(165, 115, 30, 30),
+                   seg(205, 100, 30, 60)]
+    assert best_tokens(after_power, ["5", "3", "cross", "4"]) == "5^3*4"
+    after_bracket = [seg(100, 95, 14, 72), seg(120, 100, 30, 60), seg(156, 95, 14, 72),
+                     seg(180, 115, 30, 30), seg(220, 100, 30, 60)]
+    assert best_tokens(after_bracket, ["lparen", "2", "rparen", "cross", "3"]) == "(2)*3"
+
+
+def test_a_digit_beside_a_long_tailed_one_is_on_the_line():
+    # 1+2=3 with a 1 reaching far below the others: the 2 stands on the line's foot.
+    segments = [seg(100, 90, 20, 100), seg(130, 120, 30, 30), seg(170, 100, 30, 60),
+                seg(210, 118, 40, 6), seg(210, 134, 40, 6), seg(260, 100, 30, 60)]
+    assert best_tokens(segments, ["1", "plus", "2", "minus", "minus", "3"]) == "1+2--3"
