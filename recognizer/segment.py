@@ -317,6 +317,8 @@ def _stray_piece(a: _Part, b: _Part, height: float) -> bool:
 def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
     if a.forced or b.forced:
         return False
+    if _flag(*sorted((a, b), key=lambda p: p.w * p.h)):
+        return True
     overlap_x = min(a.right, b.right) - max(a.x, b.x)
     overlap_y = min(a.bottom, b.bottom) - max(a.y, b.y)
     if overlap_x < 0.5 * min(a.w, b.w):
@@ -333,6 +335,16 @@ def _same_symbol(a: _Part, b: _Part, height: float) -> bool:
         return -overlap_y < 0.25 * height
     # Side by side pieces are neighbours (`2×3` written tightly) unless one sits inside the other.
     return overlap_x * overlap_y >= 0.6 * min(a.w * a.h, b.w * b.h)
+
+
+def _flag(small: _Part, big: _Part) -> bool:
+    """A `5`'s flag drawn apart: a flat stroke that starts over the body and leaves it at the
+    top, often far to the right. An exponent starts past its base's right edge, a minus stands
+    at mid-height and a fraction bar is as wide as what it stands over."""
+    overlap_x = min(small.right, big.right) - max(small.x, big.x)
+    return (small.is_bar() and small.w <= 1.2 * big.w and small.h < 0.4 * big.h
+            and big.x <= small.x <= big.x + 0.85 * big.w and overlap_x >= 0.2 * small.w
+            and big.y - 0.1 * big.h <= small.bottom and small.cy < big.y + 0.15 * big.h)
 
 
 def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) -> Segment:

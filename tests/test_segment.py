@@ -309,3 +309,14 @@ def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
         cv2.line(ink, (int(220 + 40 * np.cos(a0)), int(100 + 50 * np.sin(a0))),
                  (int(220 + 40 * np.cos(a1)), int(100 + 50 * np.sin(a1))), 255, 2)  # a "0"
     assert [(x // 10, w // 10) for x, _, w, _ in boxes(ink)] == [(9, 0), (17, 8)]
+
+
+def test_a_fives_flag_drawn_apart_and_leaving_it_to_the_right_is_part_of_it():
+    ink = page()
+    # The body of a 5: a short stem and a bowl; its flag starts over the stem, crosses the
+    # body's top edge and runs well past its right side.
+    cv2.line(ink, (100, 62), (96, 100), 255, 6)
+    cv2.ellipse(ink, (112, 118), (24, 22), 0, -120, 150, 255, 6)
+    cv2.line(ink, (108, 58), (160, 48), 255, 6)
+    assert len(boxes(ink)) == 1
+
