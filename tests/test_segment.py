@@ -313,10 +313,9 @@ def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
 
 def test_a_fives_flag_drawn_apart_and_leaving_it_to_the_right_is_part_of_it():
     ink = page()
-    # The body of a 5: a short stem and a bowl; its flag starts over the stem, crosses the
-    # body's top edge and runs well past its right side.
-    cv2.line(ink, (100, 62), (96, 100), 255, 6)
-    cv2.ellipse(ink, (112, 118), (24, 22), 0, -120, 150, 255, 6)
-    cv2.line(ink, (108, 58), (160, 48), 255, 6)
+    # The body of a 5: a short stem and a bowl; its flag starts over the bowl's right half,
+    # crosses the body's top edge and runs far past its right side.
+    cv2.line(ink, (104, 100), (106, 134), 255, 6)
+    cv2.ellipse(ink, (125, 145), (22, 22), 0, -150, 150, 255, 6)
+    cv2.line(ink, (138, 102), (186, 86), 255, 6)
     assert len(boxes(ink)) == 1
-
