@@ -37,12 +37,23 @@ NOTES = {
 
 
 def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list, list[str]]]:
-    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val, synthetic."""
+    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val, UNIPEN's
+    train split (its writers, not its test writers), synthetic."""
     images, labels = datasets.mnist(data, "train")
     mnist = ([*images], [str(label) for label in labels])
     bhmsds = datasets.collect(datasets.bhmsds(data, test=False))
     mdas = datasets.collect(datasets.mdas(data, ("train", "val")))
-    return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas}
+    return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas, "unipen": unipen(data, rng)}
+
+
+def unipen(data: Path, rng: np.random.Generator) -> tuple[list, list[str]]:
+    """UNIPEN's training writers' strokes drawn once each, at the sizes symbols reach the
+    normaliser in photos and with any pen from hairline to marker (augmentation varies both)."""
+    inks, names = [], []
+    for strokes, name, _ in datasets.unipen(data, "train"):
+        inks.append(datasets.render_strokes(strokes, rng.uniform(24, 80), int(rng.integers(1, 6))))
+        names.append(name)
+    return inks, names
 
 
 def synthetic(per_glyph: dict[str, int], rng: np.random.Generator) -> tuple[list, list[str]]:
@@ -62,6 +73,8 @@ def main() -> None:
     parser.add_argument("--digit-epochs", type=int, default=20)
     parser.add_argument("--symbol-epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--width", type=int, default=16,
+                        help="channels of the first full-resolution layer (the network's size)")
     parser.add_argument("--only", choices=("digits", "symbols"),
                         help="train one model (each is seeded on its own, so this reproduces it)")
     args = parser.parse_args()
@@ -76,35 +89,48 @@ def main() -> None:
     # reproducible when trained alone.
     variants = synthetic(CONTINENTAL, np.random.default_rng([args.seed, 1]))
 
-    if args.only != "symbols":  # digit model: all MNIST train digits plus BHMSDS digits
+    up_inks, up_names = sets["unipen"]
+    up_digits = [k for k, n in enumerate(up_names) if n in DIGITS]
+    up_operators = [k for k, n in enumerate(up_names) if n not in DIGITS]
+
+    if args.only != "symbols":  # digit model: all MNIST train, BHMSDS and UNIPEN digits
         bh_digits = [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
-        digit_inks = mnist_inks + bh_digits + variants[0]
-        digit_names = mnist_names + [n for n in bh_names if n in DIGITS] + variants[1]
+        digit_inks = mnist_inks + bh_digits + variants[0] + [up_inks[k] for k in up_digits]
+        digit_names = (mnist_names + [n for n in bh_names if n in DIGITS] + variants[1]
+                       + [up_names[k] for k in up_digits])
         cards["digits"] = train_and_convert(
             digit_inks, digit_names, DIGITS, args.out / "digits",
-            TrainConfig(epochs=args.digit_epochs, seed=args.seed, augment=augment,
+            TrainConfig(epochs=args.digit_epochs, seed=args.seed, augment=augment, width=args.width,
                         clean_fraction=0.5))  # the symbol model already guards against odd shapes
         print(f"digit model done in {time.time() - started:.0f} s", flush=True)
 
     if args.only != "digits":  # symbol model: every class, digits subsampled
         keep = rng.choice(len(mnist_inks), 20000, replace=False)
         some = slice(None, None, 3)  # in step with the third of MNIST kept here
-        op_inks = [mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0] + variants[0][some]
-        op_names = [mnist_names[i] for i in keep] + bh_names + sets["mdas"][1] + variants[1][some]
+        # UNIPEN: every operator, and its digits as MNIST's are, a third of them.
+        up_keep = up_operators + up_digits[::3]
+        op_inks = ([mnist_inks[i] for i in keep] + bh_inks + sets["mdas"][0] + variants[0][some]
+                   + [up_inks[k] for k in up_keep])
+        op_names = ([mnist_names[i] for i in keep] + bh_names + sets["mdas"][1]
+                    + variants[1][some] + [up_names[k] for k in up_keep])
         counts = {name: op_names.count(name) for name in OPERATOR_GLYPHS}
         synth = synthetic({name: max(600, 3200 - counts[name]) for name in OPERATOR_GLYPHS}, rng)
         cards["symbols"] = train_and_convert(
             op_inks + synth[0], op_names + synth[1], SYMBOLS, args.out / "symbols",
-            TrainConfig(epochs=args.symbol_epochs, seed=args.seed, augment=augment))
+            TrainConfig(epochs=args.symbol_epochs, seed=args.seed, augment=augment,
+                        width=args.width))
 
     minutes = (time.time() - started) / 60
     for stem, card in cards.items():
         card["command"] = (f"python -m recognizer.training --data {args.data} --out {args.out}"
                            f" --digit-epochs {args.digit_epochs}"
-                           f" --symbol-epochs {args.symbol_epochs} --seed {args.seed}")
+                           f" --symbol-epochs {args.symbol_epochs} --seed {args.seed}"
+                           f" --width {args.width}")
         card["training_minutes"] = round(minutes, 1)
         card["notes"] = NOTES
         card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
+                                 "UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., "
+                                 "ICPR 1994): digits, + - * / ( ) = x, pen strokes drawn here",
                                  "synthetic strokes (recognizer/training/glyphs.py): operators, "
                                  "parentheses, continental 1s and 7s, looped 2s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")

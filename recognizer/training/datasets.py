@@ -7,6 +7,7 @@ augmentation and `normalize_symbol` treat every source the same way.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import tarfile
 import zipfile
@@ -28,6 +29,13 @@ SIMEPAVLIC_CLASSES = {"zero": "0", "one": "1", "two": "2", "three": "3", "four":
                       "plus": "plus", "minus": "minus", "multiply": "asterisk", "divide": "slash",
                       "left_bracket": "lparen", "right_bracket": "rparen"}
 SAGYAMTHAPA_CLASSES = {"add": "plus", "sub": "minus", "mul": "cross", "div": "slash"}
+# UNIPEN labels we have classes for. Its `x` is the letter (often looped), our "cross" class;
+# `.` is left out: normalised alone to 28×28, a pen's dot is a scribble (the layout decides dots
+# by size).
+UNIPEN_CLASSES = {**{d: d for d in "0123456789"}, "+": "plus", "-": "minus", "*": "asterisk",
+                  "/": "slash", "(": "lparen", ")": "rparen", "=": "equals", "x": "cross"}
+UNIPEN_PATH = Path("symbols") / "unipen" / "unipen_symbols.ndjson.gz"
+Strokes = list[np.ndarray]  # each (points, 2) float x, y (y down), in the tablet's units
 
 
 def mnist(data: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +78,60 @@ def sagyamthapa(data: Path) -> Iterator[Sample]:
     """Kaggle operators of many writers (evaluation only: no licence). Dark on light."""
     yield from _tar_folders(data / "symbols" / "sagyamthapa_operators.tar.gz",
                             SAGYAMTHAPA_CLASSES, dark_ink=True)
+
+
+def unipen(data: Path, split: str) -> Iterator[tuple[Strokes, str, str]]:
+    """UNIPEN pen strokes as (strokes, class name, writer); split "train" or "test" (60 writers
+    none of whose samples is in "train"). Render them with `render_strokes`."""
+    with gzip.open(data / UNIPEN_PATH, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            sample = json.loads(line)
+            name = UNIPEN_CLASSES.get(sample["label"])
+            if sample["split"] != split or name is None:
+                continue
+            strokes = [np.asarray(s, np.float32).reshape(-1, 2) for s in sample["strokes"] if s]
+            if strokes and _plausible(strokes, name):
+                yield strokes, name, sample["writer"]
+
+
+def _plausible(strokes: Strokes, name: str) -> bool:
+    """Drops the label noise a contact sheet shows: an asterisk or plus missing strokes (left a
+    lone bar that would teach `1` or `-` to be an operator), a minus or `=` that is not flat, a
+    slash or bracket wider than tall."""
+    points = np.concatenate(strokes)
+    width, height = np.ptp(points[:, 0]) + 1, np.ptp(points[:, 1]) + 1
+    if name in ("asterisk", "plus"):
+        return len(strokes) >= 2 and 0.4 <= height / width <= 2.5
+    if name == "minus":
+        return height <= 0.4 * width
+    if name == "equals":
+        return height <= width
+    if name == "slash":
+        return height >= 0.8 * width
+    if name in ("lparen", "rparen"):
+        return height >= 1.5 * width
+    return True
+
+
+def render_strokes(strokes: Strokes, side: float, pen: int) -> np.ndarray:
+    """Ink mask (bright on black) of pen strokes scaled so their longer side is `side` px,
+    aspect ratio kept, drawn `pen` px wide with anti-aliasing."""
+    points = np.concatenate(strokes)
+    low = points.min(axis=0)
+    extent = float(max(np.ptp(points[:, 0]), np.ptp(points[:, 1]), 1.0))
+    scale = side / extent
+    margin = pen + 2
+    size = np.ceil((points.max(axis=0) - low) * scale).astype(int) + 2 * margin + 1
+    canvas = np.zeros((size[1], size[0]), np.uint8)
+    shift = 4  # cv2 draws with sub-pixel precision in 1/16 px
+    for stroke in strokes:
+        line = np.round(((stroke - low) * scale + margin) * (1 << shift)).astype(np.int32)
+        if len(line) == 1 or np.ptp(line, axis=0).max() == 0:
+            cv2.circle(canvas, tuple(int(v) for v in line[0]), max(1, pen // 2) << shift, 255,
+                       -1, cv2.LINE_AA, shift)
+        else:
+            cv2.polylines(canvas, [line], False, 255, pen, cv2.LINE_AA, shift)
+    return canvas
 
 
 def _tar_folders(path: Path, classes: dict[str, str], dark_ink: bool) -> Iterator[Sample]:

@@ -2,8 +2,9 @@
 
     python -m recognizer.training.evaluate --data ../shared/data [--cards] [--float]
 
-Test splits only: MNIST t10k, BHMSDS ids 1200-1499, MDAS test, and the two unlicensed sets
-(simepavlic, sagyamthapa) whose writers the models never saw. Uses the runtime (LiteRT), not
+Test splits only: MNIST t10k, BHMSDS ids 1200-1499, MDAS test, UNIPEN's test writers (drawn
+at a fixed size and pen), and the two unlicensed sets (simepavlic, sagyamthapa) whose writers
+the models never saw. Uses the runtime (LiteRT), not
 TensorFlow, so it measures exactly what ships.
 """
 
@@ -35,6 +36,11 @@ def test_sets(data: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         inks, names = datasets.collect(samples)
         sets[name] = (np.stack([normalize_symbol(i) for i in inks]),
                       np.array([SYMBOLS.index(n) for n in names]))
+    if (data / datasets.UNIPEN_PATH).is_file():
+        strokes = list(datasets.unipen(data, "test"))
+        sets["unipen_test"] = (
+            np.stack([normalize_symbol(datasets.render_strokes(s, 48, 3)) for s, _, _ in strokes]),
+            np.array([SYMBOLS.index(name) for _, name, _ in strokes]))
     return sets
 
 

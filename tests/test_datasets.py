@@ -1,0 +1,48 @@
+"""Training data readers: UNIPEN strokes are filtered for label noise and drawn to scale."""
+
+import gzip
+import json
+
+import numpy as np
+
+from recognizer.training import datasets
+
+
+def _write_unipen(root, samples):
+    path = root / datasets.UNIPEN_PATH
+    path.parent.mkdir(parents=True)
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for label, split, strokes in samples:
+            out.write(json.dumps({"label": label, "split": split, "writer": "w1",
+                                  "strokes": strokes}) + "\n")
+
+
+def test_unipen_keeps_its_split_and_our_classes_and_drops_implausible_labels(tmp_path):
+    bar = [[0, 50, 100, 50]]  # one flat stroke: x0, y0, x1, y1
+    upright = [[50, 0, 50, 100]]
+    _write_unipen(tmp_path, [
+        ("7", "train", [[0, 0, 100, 0, 40, 100]]),
+        ("7", "test", [[0, 0, 100, 0, 40, 100]]),  # other split
+        ("-", "train", bar),
+        ("-", "train", upright),  # a "minus" standing upright: label noise
+        ("+", "train", bar + upright),
+        ("+", "train", bar),  # a plus missing its upright would teach "-" as plus
+        ("(", "train", [[60, 0, 40, 50, 60, 100]]),
+        ("(", "train", bar),  # a bracket wider than tall
+        ("x", "train", [[0, 0, 100, 100], [100, 0, 0, 100]]),
+        (".", "train", [[5, 5]]),  # no class of ours
+    ])
+    read = [(name, len(strokes)) for strokes, name, _ in datasets.unipen(tmp_path, "train")]
+    assert read == [("7", 1), ("minus", 1), ("plus", 2), ("lparen", 1), ("cross", 2)]
+
+
+def test_render_strokes_scales_the_longer_side_and_draws_the_pen_width():
+    strokes = [np.array([[0, 0], [0, 300]], np.float32), np.array([[0, 0], [100, 0]], np.float32)]
+    thin = datasets.render_strokes(strokes, 40, 1)
+    thick = datasets.render_strokes(strokes, 40, 5)
+    rows, cols = np.nonzero(thin > 127)
+    assert 38 <= np.ptp(rows) + 1 <= 42  # the longer side drawn 40 px tall
+    assert 11 <= np.ptp(cols) + 1 <= 16  # aspect kept: 100/300 of it wide
+    assert (thick > 127).sum() > 3 * (thin > 127).sum()
+    dot = datasets.render_strokes([np.array([[3, 3]], np.float32)], 40, 4)
+    assert (dot > 127).sum() > 0  # a single point is a dot, not nothing
