@@ -26,6 +26,9 @@ _DOT_BELIEF = 0.9  # how much of a tiny mark's probability goes to "dot"
 # A dot may be a speck on the page (a crumb, a pen's touch): the share of its probability that
 # goes to reading nothing there (the token ""). It wins only where no dot can stand.
 _SPECK_SHARE = 0.15
+# A digit under this share of the line's tallest is not counted in its digit height: exponents
+# are about half a digit tall, a writer's own digits rarely differ by more than a third.
+_LINE_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,9 @@ def _decimal_comma(trio: list[Segment], digits_around: bool, digit_height: float
         return False  # not one number's digits: an exponent and the next term (`5³×4`)
     _, y, w, h = mark.box
     baseline = (before.box[1] + before.box[3] + after.box[1] + after.box[3]) / 2
-    # Smaller than a digit and reaching below the baseline, where no operator goes.
-    return (max(w, h) <= 0.8 * digit_height and h <= 0.6 * digit_height
+    # Smaller than a digit, not flat (a minus is) and reaching below the baseline, where no
+    # operator goes.
+    return (max(w, h) <= 0.8 * digit_height and 0.6 * w <= h <= 0.6 * digit_height
             and y >= baseline - 0.35 * digit_height and y + h >= baseline + 0.15 * digit_height)
 
 
@@ -120,19 +124,12 @@ class _Layout:
         for bar in bars:
             if bar not in out:
                 continue
-            bx, by, bw, bh = self.segments[bar].box
+            bx, _, bw, _ = self.segments[bar].box
             reach = 1.8 * max(bw * 0.5, self._height(items))
-            above, below = [], []
-            for i in out:
-                if not isinstance(i, int) or i == bar:
-                    continue
-                x, y, w, h = self.segments[i].box
-                if not bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw:
-                    continue
-                if y + h <= by + bh / 2 and by - (y + h) <= reach:
-                    above.append(i)
-                elif y >= by + bh / 2 and y - (by + bh) <= reach:
-                    below.append(i)
+            spanned = [i for i in out if isinstance(i, int) and i != bar
+                       and bx - 0.1 * bw <= self._middle(i) <= bx + 1.1 * bw]
+            above = self._stack(spanned, bar, reach, up=True)
+            below = self._stack(spanned, bar, reach, up=False)
             if not above or not below:
                 continue
             slots = [_structural("(", "numerator"), *self.line(above, "numerator"),
@@ -144,6 +141,32 @@ class _Layout:
             out = [i for i in out if not (isinstance(i, int) and (i in above or i in below))]
         return out
 
+    def _middle(self, i: int) -> float:
+        x, _, w, _ = self.segments[i].box
+        return x + w / 2
+
+    def _stack(self, spanned: list[int], bar: int, reach: float, up: bool) -> list[int]:
+        """The symbols stacked above (or below) `bar`: those within `reach` of it, and those
+        within half of that of the ones taken, so that a numerator which is itself a fraction
+        is taken whole, however tall."""
+        _, by, _, bh = self.segments[bar].box
+        middle = by + bh / 2
+
+        def gap(i: int, line: float) -> float:
+            _, y, _, h = self.segments[i].box
+            return line - (y + h) if up else y - line
+
+        side = sorted((i for i in spanned if gap(i, middle) >= 0), key=lambda i: gap(i, middle))
+        edge = by if up else by + bh
+        taken: list[int] = []
+        frontier = edge  # the far edge of what is taken so far
+        for i in side:
+            if gap(i, edge) <= reach or gap(i, frontier) <= 0.5 * reach:
+                taken.append(i)
+                _, y, _, h = self.segments[i].box
+                frontier = min(frontier, y) if up else max(frontier, y + h)
+        return [i for i in spanned if i in taken]  # in reading order
+
     def _is_bar(self, i: int) -> bool:
         """Could this be a fraction bar: flat, and read as a minus (or as flat as one)?"""
         _, _, w, h = self.segments[i].box
@@ -152,11 +175,15 @@ class _Layout:
         return w >= 4 * h or (w >= 2.5 * h and self.top(i) in ("minus", "dot", "slash"))
 
     def _height(self, items: list[int | list[Slot]]) -> float:
+        """The line's digit height: the median of its digits, those much smaller than the
+        tallest left out, so that a short line's exponents (`3¹¹`) do not pull it down."""
         tall = [self.segments[i].box[3] for i in items
                 if isinstance(i, int) and self.top(i) in DIGITS]
         if not tall:
             tall = [self.segments[i].box[3] for i in items if isinstance(i, int)]
-        return float(np.median(tall)) if tall else 1.0
+        if not tall:
+            return 1.0
+        return float(np.median([h for h in tall if h >= _LINE_SHARE * max(tall)]))
 
     # --- exponents and single symbols ---------------------------------------------------------
     def _exponents(self, items: list[int | list[Slot]], role: str) -> list[Slot]:
@@ -203,24 +230,26 @@ class _Layout:
 
     def _raised(self, i: int, base: int, height: float) -> bool:
         """Smaller than the line's digits, its foot clearly above the base's line and its
-        middle near the top of a digit there; a cross or sign higher still, as `×` and `−`
-        stand at mid-height.
+        middle near the top of the base; a cross or sign higher still, as `×` and `−` stand at
+        mid-height.
 
-        Measured against the line's digit height, not the base's own: a letter x or a short
-        digit is as low as an exponent beside it. A bracket, or a long-tailed 1, reaches below
-        the line: a bracket's line is half a digit under its middle, and no base's is taken
-        lower than a digit's height under its top."""
+        Size and rise are measured against the line's digit height, not the base's own: a
+        letter x or a short digit is as low as an exponent beside it. A bracket, or a
+        long-tailed 1, reaches below the line: a bracket's line is half a digit under its
+        middle, and no base's is taken much lower than a digit's height under its top."""
         name = self.top(i)
         if name not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus"):
             return False
         _, y, _, h = self.segments[i].box
         _, by, _, bh = self.segments[base].box
-        foot = by + bh / 2 + height / 2 if self.top(base) == "rparen" else min(by + bh,
-                                                                                by + height)
+        if self.top(base) == "rparen":
+            foot = by + bh / 2 + height / 2
+        else:
+            foot = min(by + bh, by + 1.15 * height)
         centre = foot - (y + h / 2)  # its middle's height above the base's line
         high = 0.8 if name in ("cross", "minus", "plus") else 0.6
         return (h < 0.85 * max(height, bh) and foot - (y + h) >= 0.3 * height
-                and centre >= high * height)
+                and centre >= high * min(height, bh))
 
     def _place(self, items: list[int | list[Slot]], k: int) -> str:
         """Where items[k] stands: "between" two operands, as × stands in `3×4` (and x does not

@@ -151,3 +151,40 @@ def test_a_digit_beside_a_long_tailed_one_is_on_the_line():
     segments = [seg(100, 90, 20, 100), seg(130, 120, 30, 30), seg(170, 100, 30, 60),
                 seg(210, 118, 40, 6), seg(210, 134, 40, 6), seg(260, 100, 30, 60)]
     assert best_tokens(segments, ["1", "plus", "2", "minus", "minus", "3"]) == "1+2--3"
+
+
+
+# Boxes as benchmarks.composed draws them, in digit heights × 100.
+def test_two_digit_exponent_of_a_lone_base_is_raised():
+    """`3¹¹`: two of the line's three digits are the exponent's; they must not set the line's
+    digit height, or the exponent is as tall as the line and read inline (311)."""
+    segments = [seg(0, 221, 78, 110), seg(79, 228, 14, 56), seg(99, 233, 19, 53)]
+    assert best_tokens(segments, ["3", "1", "1"]) == "3^(11)"
+
+
+def test_exponent_of_a_short_base_beside_tall_digits():
+    """`8²` beside a tall 6: the exponent's middle is measured against its own base's height."""
+    segments = [seg(100, 104, 40, 57), seg(145, 107, 18, 32), seg(180, 90, 44, 66),
+                seg(230, 94, 24, 34)]
+    assert best_tokens(segments, ["8", "2", "6", "4"]) == "8^26^4"
+
+
+def test_fraction_whose_numerator_is_a_fraction_is_taken_whole():
+    """`4/4 - (4/7)/6`: the inner numerator stands more than a reach above the outer bar."""
+    segments = [seg(0, 273, 91, 15), seg(21, 166, 55, 79), seg(5, 315, 74, 105),  # 4/4
+                seg(115, 266, 86, 15),  # minus
+                seg(240, 270, 138, 15),  # outer bar
+                seg(265, 114, 101, 15), seg(283, 10, 47, 79), seg(272, 158, 80, 80),  # 4/7
+                seg(276, 314, 64, 91)]  # 6
+    names = ["minus", "4", "4", "minus", "minus", "minus", "4", "7", "6"]
+    assert best_tokens(segments, names) == "(4)/(4)-((4)/(7))/(6)"
+
+
+def test_minus_between_two_fractions_is_not_a_decimal_comma():
+    """`10/6 - 1/8`: the numerators' feet are level, but a flat mark between them is a minus."""
+    segments = [seg(0, 268, 171, 15), seg(16, 151, 29, 95), seg(58, 142, 100, 100),
+                seg(51, 304, 69, 99),  # 10/6
+                seg(189, 268, 51, 15),  # minus
+                seg(270, 271, 110, 15), seg(299, 150, 44, 89), seg(284, 313, 76, 95)]  # 1/8
+    names = ["minus", "1", "0", "6", "minus", "minus", "1", "8"]
+    assert best_tokens(segments, names) == "(10)/(6)-(1)/(8)"
