@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -116,7 +117,11 @@ async def _post_init(application: Application) -> None:
     started = asyncio.get_running_loop().time()
     await asyncio.get_running_loop().run_in_executor(services.executor, recognizer.load_models)
     log.info("models loaded in %.1f s", asyncio.get_running_loop().time() - started)
-    await application.bot.set_my_commands(COMMANDS)
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except TelegramError as error:
+        # The menu only lists commands that work without it: no reason to stop the bot.
+        log.warning("could not set the command menu, going on without it: %s", error)
     log.info("running as @%s", application.bot.username)
 
 

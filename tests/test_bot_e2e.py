@@ -6,6 +6,7 @@ One bot runs for the whole module (models load once); every test talks in chats 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import threading
@@ -42,6 +43,14 @@ def telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module", autouse=True)
 def application(telegram: FakeTelegram) -> Iterator[Application]:
+    with running_bot(telegram) as application:
+        yield application
+
+
+@contextlib.contextmanager
+def running_bot(telegram: FakeTelegram) -> Iterator[Application]:
+    """The real application long polling `telegram` in a thread, from start-up (models loaded)
+    until the block ends."""
     settings = Settings(
         token=TOKEN, api_base_url=telegram.base_url, file_base_url=telegram.file_base_url
     )
@@ -53,7 +62,7 @@ def application(telegram: FakeTelegram) -> Iterator[Application]:
     def serve() -> None:
         asyncio.set_event_loop(loop)
         try:
-            # A short long-poll timeout so the bot stops quickly at the end of the module.
+            # A short long-poll timeout so the bot stops quickly at the end.
             run(application, settings, stop_signals=None, close_loop=False, timeout=1)
         except BaseException as error:  # e.g. models missing: fail the tests with the cause
             crashed.append(error)
@@ -67,10 +76,12 @@ def application(telegram: FakeTelegram) -> Iterator[Application]:
         time.sleep(0.05)
     if crashed:
         raise RuntimeError("the bot failed to start") from crashed[0]
-    yield application
-    loop.call_soon_threadsafe(application.stop_running)
-    thread.join(30)
-    loop.close()
+    try:
+        yield application
+    finally:
+        loop.call_soon_threadsafe(application.stop_running)
+        thread.join(30)
+        loop.close()
     assert not thread.is_alive()
 
 
@@ -99,6 +110,24 @@ def assert_silent(telegram: FakeTelegram, chat_id: int, seconds: float = 1.0) ->
 
 def test_start_up_sets_the_command_menu(telegram: FakeTelegram) -> None:
     assert [command["command"] for command in telegram.commands] == ["start", "help"]
+
+
+@pytest.mark.parametrize("failure", [500, None], ids=["500", "dropped connection"])
+def test_start_up_goes_on_without_the_command_menu_if_telegram_fails_to_set_it(
+    caplog: pytest.LogCaptureFixture, failure: int | None
+) -> None:
+    fake = FakeTelegram(TOKEN, BOT_USERNAME).start()
+    try:
+        fake.fail_next("setMyCommands", failure)
+        with running_bot(fake):
+            message = fake.send_text(new_chat(), "6*7")
+            assert "= <b>42</b>" in fake.wait_for_reply(message, timeout=10).params["text"]
+    finally:
+        fake.stop()
+    assert [call.status for call in fake.calls_to("setMyCommands")] == [failure]
+    warnings = [r for r in caplog.records if r.name == "bot.app" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "command menu" in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("command", ["/start", "/help"])
