@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -39,10 +39,31 @@ COMMANDS = [
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(token: str, level: int = logging.INFO) -> None:
+    """Log to stderr, with the token masked should any library put it in a message."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_TokenMaskingFormatter(token))
+    handler.addFilter(_not_a_token_rejected_at_start_up)
+    logging.basicConfig(level=level, handlers=[handler])
     # httpx logs every request URL at INFO, and the Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class _TokenMaskingFormatter(logging.Formatter):
+    def __init__(self, token: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The whole line, tracebacks included: PTB writes a rejected token into its exception.
+        return super().format(record).replace(self._token, "<token>")
+
+
+def _not_a_token_rejected_at_start_up(record: logging.LogRecord) -> bool:
+    # PTB's start-up retry loop logs a rejected token with a traceback, then raises it from
+    # run_*; `python -m bot` reports it in one line instead.
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, InvalidToken) and "Bootstrap" in record.getMessage())
 
 
 def build_application(settings: Settings) -> Application:

@@ -54,7 +54,7 @@ def running_bot(telegram: FakeTelegram) -> Iterator[Application]:
     settings = Settings(
         token=TOKEN, api_base_url=telegram.base_url, file_base_url=telegram.file_base_url
     )
-    configure_logging()
+    configure_logging(TOKEN)
     application = build_application(settings)
     loop = asyncio.new_event_loop()
     crashed: list[BaseException] = []
