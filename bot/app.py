@@ -11,7 +11,6 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -23,6 +22,7 @@ from telegram.ext import (
 import recognizer
 from bot import handlers, replies
 from bot.config import Settings
+from bot.delivery import AnswerNotingRateLimiter
 from bot.limits import SlidingWindowLimiter
 
 RECOGNIZER_WORKERS = 2  # OpenCV, LiteRT and numpy release the GIL, so threads run in parallel
@@ -81,8 +81,8 @@ def build_application(settings: Settings) -> Application:
             )
         )
         # Paces all sends to the token's limit, and waits out 429s instead of failing.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second,
-                                     max_retries=3))
+        .rate_limiter(AnswerNotingRateLimiter(overall_max_rate=settings.messages_per_second,
+                                              max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -22,7 +22,7 @@ from telegram.constants import ChatAction, ChatType, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot import replies
+from bot import delivery, replies
 from bot.limits import SlidingWindowLimiter
 from recognizer import annotate, recognize, solve_text
 from recognizer.decode import MAX_PIXELS
@@ -81,6 +81,7 @@ def logged(kind: str) -> Callable[[Handler], Callable[[Update, ContextTypes.DEFA
     def decorate(handler: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Any]:
         @functools.wraps(handler)
         async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            delivery.start_update()
             started = time.perf_counter()
             outcome: str | None = "exception"
             try:
@@ -191,9 +192,11 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback and tell the user something went wrong, if possible."""
+    """Log the failure with its traceback and, if the user got no answer, apologise."""
     log.error("update %s failed", _update_summary(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if delivery.user_has_answer():  # e.g. reading Telegram's copy of the answer failed
         return
     with contextlib.suppress(TelegramError):
         await context.bot.send_message(update.effective_chat.id, replies.GENERIC_APOLOGY)

@@ -428,6 +428,26 @@ def test_server_error_is_logged_and_apologised_for(
     assert TOKEN not in caplog.text
 
 
+@pytest.mark.parametrize("kind", ["typed", "photo"])
+def test_no_apology_after_the_answer_was_sent(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    chat = new_chat()
+    # Telegram delivers the answer, then PTB fails to read Telegram's copy of it.
+    telegram.garble_next("sendMessage")
+    if kind == "typed":
+        message = telegram.send_text(chat, "2+3")
+    else:
+        message = telegram.send_photo(chat, encoded("2+3"))
+    assert "= <b>5</b>" in telegram.wait_for_reply(message).params["text"]
+    deadline = time.monotonic() + 10
+    while not [r for r in caplog.records if r.levelno >= logging.ERROR]:  # the failure is logged
+        assert time.monotonic() < deadline, "the failure was not logged"
+        time.sleep(0.05)
+    time.sleep(0.5)  # an apology would follow the log line at once
+    assert [call.params["text"] for call in telegram.calls_to("sendMessage", chat)][1:] == []
+
+
 def test_dropped_connection_while_polling_is_recovered(telegram: FakeTelegram) -> None:
     telegram.fail_next("getUpdates", None)
     message = telegram.send_text(new_chat(), "4*4")
