@@ -29,6 +29,7 @@ RECOGNIZER_WORKERS = 2  # OpenCV, LiteRT and numpy release the GIL, so threads r
 # Updates handled at once; bounds the images held in memory while they wait for a worker.
 CONCURRENT_UPDATES = 16
 IMAGES_PER_MINUTE = 10
+WAITING_IMAGES = 20  # per user over IMAGES_PER_MINUTE, answered as their slots come
 TEXTS_PER_MINUTE = 30
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = [
@@ -85,13 +86,15 @@ def build_application(settings: Settings) -> Application:
                                               max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[handlers.SERVICES_KEY] = handlers.Services(
         executor=ThreadPoolExecutor(RECOGNIZER_WORKERS, thread_name_prefix="recognizer"),
-        image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0),
+        image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0, most_waiting=WAITING_IMAGES),
         text_limiter=SlidingWindowLimiter(TEXTS_PER_MINUTE, 60.0),
+        waiting_images=handlers.WaitingImages(),
     )
     _add_handlers(application)
     return application
@@ -144,6 +147,12 @@ async def _post_init(application: Application) -> None:
         # The menu only lists commands that work without it: no reason to stop the bot.
         log.warning("could not set the command menu, going on without it: %s", error)
     log.info("running as @%s", application.bot.username)
+
+
+async def _post_stop(application: Application) -> None:
+    # Still connected to Telegram here, so senders of images left waiting can be told.
+    services: handlers.Services = application.bot_data[handlers.SERVICES_KEY]
+    await services.waiting_images.close()
 
 
 async def _post_shutdown(application: Application) -> None:
