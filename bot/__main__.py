@@ -50,10 +50,17 @@ def main() -> int:
 
     limit_memory(settings.mode)
     # Imported here so a configuration mistake is reported at once, before models load.
+    from telegram.error import InvalidToken
+
     from bot.app import build_application, configure_logging, run
 
-    configure_logging()
-    run(build_application(settings), settings)
+    configure_logging(settings.token)
+    try:
+        run(build_application(settings), settings)
+    except InvalidToken:  # its message holds the token
+        print("mathsnap bot: Telegram rejected the token; check TELEGRAM_BOT_TOKEN.",
+              file=sys.stderr)
+        return EXIT_CONFIG_ERROR
     return 0
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,12 +22,14 @@ from telegram.ext import (
 import recognizer
 from bot import handlers, replies
 from bot.config import Settings
+from bot.delivery import AnswerNotingRateLimiter
 from bot.limits import SlidingWindowLimiter
 
 RECOGNIZER_WORKERS = 2  # OpenCV, LiteRT and numpy release the GIL, so threads run in parallel
 # Updates handled at once; bounds the images held in memory while they wait for a worker.
 CONCURRENT_UPDATES = 16
 IMAGES_PER_MINUTE = 10
+WAITING_IMAGES = 20  # per user over IMAGES_PER_MINUTE, answered as their slots come
 TEXTS_PER_MINUTE = 30
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = [
@@ -38,10 +40,31 @@ COMMANDS = [
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(token: str, level: int = logging.INFO) -> None:
+    """Log to stderr, with the token masked should any library put it in a message."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_TokenMaskingFormatter(token))
+    handler.addFilter(_not_a_token_rejected_at_start_up)
+    logging.basicConfig(level=level, handlers=[handler])
     # httpx logs every request URL at INFO, and the Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class _TokenMaskingFormatter(logging.Formatter):
+    def __init__(self, token: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The whole line, tracebacks included: PTB writes a rejected token into its exception.
+        return super().format(record).replace(self._token, "<token>")
+
+
+def _not_a_token_rejected_at_start_up(record: logging.LogRecord) -> bool:
+    # PTB's start-up retry loop logs a rejected token with a traceback, then raises it from
+    # run_*; `python -m bot` reports it in one line instead.
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, InvalidToken) and "Bootstrap" in record.getMessage())
 
 
 def build_application(settings: Settings) -> Application:
@@ -59,17 +82,19 @@ def build_application(settings: Settings) -> Application:
             )
         )
         # Paces all sends to the token's limit, and waits out 429s instead of failing.
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second,
-                                     max_retries=3))
+        .rate_limiter(AnswerNotingRateLimiter(overall_max_rate=settings.messages_per_second,
+                                              max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data[handlers.SERVICES_KEY] = handlers.Services(
         executor=ThreadPoolExecutor(RECOGNIZER_WORKERS, thread_name_prefix="recognizer"),
-        image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0),
+        image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0, most_waiting=WAITING_IMAGES),
         text_limiter=SlidingWindowLimiter(TEXTS_PER_MINUTE, 60.0),
+        waiting_images=handlers.WaitingImages(),
     )
     _add_handlers(application)
     return application
@@ -116,8 +141,18 @@ async def _post_init(application: Application) -> None:
     started = asyncio.get_running_loop().time()
     await asyncio.get_running_loop().run_in_executor(services.executor, recognizer.load_models)
     log.info("models loaded in %.1f s", asyncio.get_running_loop().time() - started)
-    await application.bot.set_my_commands(COMMANDS)
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except TelegramError as error:
+        # The menu only lists commands that work without it: no reason to stop the bot.
+        log.warning("could not set the command menu, going on without it: %s", error)
     log.info("running as @%s", application.bot.username)
+
+
+async def _post_stop(application: Application) -> None:
+    # Still connected to Telegram here, so senders of images left waiting can be told.
+    services: handlers.Services = application.bot_data[handlers.SERVICES_KEY]
+    await services.waiting_images.close()
 
 
 async def _post_shutdown(application: Application) -> None:

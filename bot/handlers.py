@@ -22,7 +22,7 @@ from telegram.constants import ChatAction, ChatType, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot import replies
+from bot import delivery, replies
 from bot.limits import SlidingWindowLimiter
 from recognizer import annotate, recognize, solve_text
 from recognizer.decode import MAX_PIXELS
@@ -39,7 +39,7 @@ CHAT_ACTION_REFRESH_SECONDS = 4.5  # Telegram shows a chat action for about 5 s
 CHAT_ACTION_DELAY_SECONDS = 1.0
 _VARIABLE_LETTERS = "xXхХ"  # Latin and Cyrillic x, as solve_text reads them
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[str | None]]
+Handler = Callable[..., Awaitable[str | None]]  # (update, context, *more) -> outcome
 T = TypeVar("T")
 
 
@@ -48,8 +48,59 @@ class Services:
     """Process-wide resources the handlers share, stored in application.bot_data."""
 
     executor: ThreadPoolExecutor  # recognition and solving run here, off the event loop
-    image_limiter: SlidingWindowLimiter  # photos, image files and "show what I saw"
+    image_limiter: SlidingWindowLimiter  # photos and image files; over it they wait their turn
     text_limiter: SlidingWindowLimiter  # typed expressions and corrections
+    waiting_images: WaitingImages  # the images image_limiter booked a later slot for
+
+
+class WaitingImages:
+    """Images over their sender's limit, each answered by a task that sleeps until its slot.
+
+    Only ids wait, not image bytes: each is downloaded when its turn comes. `close`, at
+    shutdown, lets the answers under way finish and tells the senders of the others.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
+        self._closing = asyncio.Event()
+        self._unread: list[Message] = []
+
+    def add(
+        self, wait: float, update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
+    ) -> None:
+        task = asyncio.create_task(self._answer_after(wait, update, context, file_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Stop waiting; tell each sender, once per chat, which images went unread."""
+        self._closing.set()
+        await asyncio.gather(*self._tasks)
+        unread: dict[tuple[int, int], list[Message]] = {}
+        for message in self._unread:
+            unread.setdefault((message.chat_id, _sender(message)), []).append(message)
+        await asyncio.gather(*(_tell_unread(messages) for messages in unread.values()))
+
+    async def _answer_after(
+        self, wait: float, update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
+    ) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), wait)
+        if self._closing.is_set():
+            self._unread.append(update.effective_message)
+            return
+        # Counted with the updates being handled, so CONCURRENT_UPDATES still bounds the images
+        # held in memory when many come due at once.
+        await context.application.update_processor.process_update(
+            update, self._answer(update, context, file_id)
+        )
+
+    @staticmethod
+    async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str) -> None:
+        try:
+            await _answer_waiting_image(update, context, file_id)
+        except Exception as error:  # as PTB does for a handler, which this is in all but timing
+            await context.application.process_error(update, error)
 
 
 class _ReplyToBot(filters.MessageFilter):
@@ -80,11 +131,12 @@ def logged(kind: str) -> Callable[[Handler], Callable[[Update, ContextTypes.DEFA
 
     def decorate(handler: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Any]:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *more: Any) -> None:
+            delivery.start_update()
             started = time.perf_counter()
             outcome: str | None = "exception"
             try:
-                outcome = await handler(update, context)
+                outcome = await handler(update, context, *more)
             finally:
                 if outcome is not None:
                     chat = update.effective_chat.id if update.effective_chat else None
@@ -115,7 +167,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     if largest.width * largest.height > MAX_PIXELS:
         await message.reply_text(replies.TOO_MANY_PIXELS)
         return "too_many_pixels"
-    return await _read_image(message, context, largest.file_id, largest.file_size)
+    return await _read_image(update, context, largest.file_id, largest.file_size)
 
 
 @logged("document")
@@ -125,7 +177,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
         await message.reply_text(replies.UNSUPPORTED_DOCUMENT)
         return "unsupported_document"
     document = message.document
-    return await _read_image(message, context, document.file_id, document.file_size)
+    return await _read_image(update, context, document.file_id, document.file_size)
 
 
 @logged("text")
@@ -172,10 +224,7 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if answer is None or file_id is None:
         await query.answer(replies.ORIGINAL_GONE, show_alert=True)
         return "original_gone"
-    retry_after = _services(context).image_limiter.try_acquire(query.from_user.id)
-    if retry_after:
-        await query.answer(replies.format_rate_limited(retry_after), show_alert=True)
-        return "rate_limited"
+    # Not counted against the image limit: the photo was, and the button goes once used.
     await query.answer()
     async with _chat_action(context.bot, answer.chat_id, ChatAction.UPLOAD_PHOTO):
         image = await _download(context.bot, file_id)
@@ -191,22 +240,46 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback and tell the user something went wrong, if possible."""
+    """Log the failure with its traceback and, if the user got no answer, apologise."""
     log.error("update %s failed", _update_summary(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if delivery.user_has_answer():  # e.g. reading Telegram's copy of the answer failed
         return
     with contextlib.suppress(TelegramError):
         await context.bot.send_message(update.effective_chat.id, replies.GENERIC_APOLOGY)
 
 
 async def _read_image(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, file_id: str, file_size: int | None
+    update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str, file_size: int | None
 ) -> str:
+    message = update.effective_message
     if file_size is not None and file_size > FileSizeLimit.FILESIZE_DOWNLOAD:
         await message.reply_text(replies.FILE_TOO_BIG)
         return "file_too_big"
-    if await _refused_by(_services(context).image_limiter, message):
-        return "rate_limited"
+    services = _services(context)
+    sender = _sender(message)
+    wait = services.image_limiter.reserve(sender)
+    if wait is None:
+        if services.image_limiter.first_refusal(sender):  # once a window: floods cost few sends
+            await message.reply_text(replies.format_queue_full(services.image_limiter.most_waiting))
+        return "queue_full"
+    if wait:
+        services.waiting_images.add(wait, update, context, file_id)
+        if services.image_limiter.waiting(sender) == 1:  # the first to wait: say how long, once
+            await message.reply_text(replies.format_queued(wait))
+        return "queued"
+    return await _answer_image(message, context, file_id)
+
+
+@logged("waiting_image")
+async def _answer_waiting_image(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
+) -> str:
+    return await _answer_image(update.effective_message, context, file_id)
+
+
+async def _answer_image(message: Message, context: ContextTypes.DEFAULT_TYPE, file_id: str) -> str:
     async with _chat_action(context.bot, message.chat_id, ChatAction.TYPING):
         image = await _download(context.bot, file_id)
         recognition = await _run(context, recognize, image)
@@ -233,7 +306,7 @@ async def _solve_typed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def _refused_by(limiter: SlidingWindowLimiter, message: Message) -> bool:
     """Count the request against the sender; over the limit, say so politely and refuse."""
-    sender = message.from_user.id if message.from_user else message.chat_id
+    sender = _sender(message)
     retry_after = limiter.try_acquire(sender)
     if retry_after and limiter.first_refusal(sender):
         await message.reply_text(replies.format_rate_limited(retry_after))
@@ -248,6 +321,16 @@ def looks_like_math(text: str) -> bool:
     return any(c.isdigit() for c in text) and not any(
         c.isalpha() and c not in _VARIABLE_LETTERS for c in text
     )
+
+
+def _sender(message: Message) -> int:
+    return message.from_user.id if message.from_user else message.chat_id
+
+
+async def _tell_unread(messages: list[Message]) -> None:
+    first = min(messages, key=lambda message: message.message_id)
+    with contextlib.suppress(TelegramError):  # best effort: the bot is stopping
+        await first.reply_text(replies.format_unread_at_restart(len(messages)))
 
 
 def _is_supported_image(message: Message) -> bool:

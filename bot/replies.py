@@ -134,8 +134,34 @@ def format_typed(solution: Solution) -> str:
 
 def format_rate_limited(retry_after: float) -> str:
     """Plain text (it is also used as a callback alert, which has no parse mode)."""
-    seconds = max(1, math.ceil(retry_after))
+    seconds = _whole_seconds(retry_after)
     return f"⏳ Easy there, that is more than I can read for one person. Try again in {seconds} s."
+
+
+def format_queued(wait: float) -> str:
+    """Told once to a user over the image limit: their images wait their turn."""
+    return (
+        "⏳ Easy there, that is more than I can read for one person at once, so your photos "
+        f"wait their turn. I will answer this one in about {_whole_seconds(wait)} s."
+    )
+
+
+def format_queue_full(waiting: int) -> str:
+    """Told once to a user whose waiting images reached the bound."""
+    return (
+        f"✋ {waiting} of your photos are already waiting, so I skipped this one and will skip "
+        "any more until I have answered those. Please send them again after that."
+    )
+
+
+def format_unread_at_restart(count: int) -> str:
+    """Told at shutdown to a user whose images were still waiting; replies to the first."""
+    if count == 1:
+        return "🔁 I had to restart before reading this photo. Please send it again."
+    return (
+        f"🔁 I had to restart before reading this photo and the {count - 1} you sent after it. "
+        "Please send them again."
+    )
 
 
 def format_correction_prompt(expression: str | None) -> str:
@@ -265,6 +291,10 @@ def _superscript_match(match: re.Match[str]) -> str:
 
 def _symbol_name(label: str) -> str:
     return _SYMBOL_NAMES.get(label, label)
+
+
+def _whole_seconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
 
 
 def _shorten(text: str) -> str:

@@ -86,6 +86,7 @@ class FakeTelegram:
         self._file_paths: dict[str, bytes] = {}  # path -> data, for downloads
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._garbled: set[str] = set()
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
         self._loop = asyncio.new_event_loop()
@@ -242,6 +243,12 @@ class FakeTelegram:
                 _Failure(status, retry_after) for _ in range(times)
             )
 
+    def garble_next(self, method: str) -> None:
+        """Carry out the next call of `method` (a send delivers its message) but answer with a
+        result PTB cannot parse, so the bot fails after the user already has the message."""
+        with self._lock:
+            self._garbled.add(method)
+
     # ------------------------------------------------------------------ what tests check
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
@@ -373,6 +380,9 @@ class FakeTelegram:
                 self._calls_by_chat.setdefault((method, call.chat_id), []).append(call)
             if failure is None and method != "getUpdates":
                 answer = self._answer(method, call)
+                if method in self._garbled:
+                    self._garbled.discard(method)
+                    answer = _ok({"message_id": call.message_id})  # no date, no chat
             self._lock.notify_all()
         if failure is None:
             return _ok(await self._get_updates(params)) if method == "getUpdates" else answer

@@ -6,6 +6,8 @@ One bot runs for the whole module (models load once); every test talks in chats 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import itertools
 import logging
 import threading
@@ -20,6 +22,7 @@ from telegram.ext import Application
 from bot import handlers, replies
 from bot.app import build_application, configure_logging, run
 from bot.config import Settings
+from bot.limits import SlidingWindowLimiter
 from recognizer.training.glyphs import draw_expression
 from tests.fake_telegram import Call, FakeTelegram
 
@@ -42,10 +45,18 @@ def telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module", autouse=True)
 def application(telegram: FakeTelegram) -> Iterator[Application]:
+    with running_bot(telegram) as application:
+        yield application
+
+
+@contextlib.contextmanager
+def running_bot(telegram: FakeTelegram) -> Iterator[Application]:
+    """The real application long polling `telegram` in a thread, from start-up (models loaded)
+    until the block ends."""
     settings = Settings(
         token=TOKEN, api_base_url=telegram.base_url, file_base_url=telegram.file_base_url
     )
-    configure_logging()
+    configure_logging(TOKEN)
     application = build_application(settings)
     loop = asyncio.new_event_loop()
     crashed: list[BaseException] = []
@@ -53,7 +64,7 @@ def application(telegram: FakeTelegram) -> Iterator[Application]:
     def serve() -> None:
         asyncio.set_event_loop(loop)
         try:
-            # A short long-poll timeout so the bot stops quickly at the end of the module.
+            # A short long-poll timeout so the bot stops quickly at the end.
             run(application, settings, stop_signals=None, close_loop=False, timeout=1)
         except BaseException as error:  # e.g. models missing: fail the tests with the cause
             crashed.append(error)
@@ -67,11 +78,22 @@ def application(telegram: FakeTelegram) -> Iterator[Application]:
         time.sleep(0.05)
     if crashed:
         raise RuntimeError("the bot failed to start") from crashed[0]
-    yield application
-    loop.call_soon_threadsafe(application.stop_running)
-    thread.join(30)
-    loop.close()
+    try:
+        yield application
+    finally:
+        loop.call_soon_threadsafe(application.stop_running)
+        thread.join(30)
+        loop.close()
     assert not thread.is_alive()
+
+
+def use_image_limiter(
+    application: Application, monkeypatch: pytest.MonkeyPatch, limiter: SlidingWindowLimiter
+) -> None:
+    """Count images with `limiter` for the rest of the test (a short window, or a fresh count)."""
+    services = application.bot_data[handlers.SERVICES_KEY]
+    monkeypatch.setitem(application.bot_data, handlers.SERVICES_KEY,
+                        dataclasses.replace(services, image_limiter=limiter))
 
 
 def new_chat() -> int:
@@ -99,6 +121,24 @@ def assert_silent(telegram: FakeTelegram, chat_id: int, seconds: float = 1.0) ->
 
 def test_start_up_sets_the_command_menu(telegram: FakeTelegram) -> None:
     assert [command["command"] for command in telegram.commands] == ["start", "help"]
+
+
+@pytest.mark.parametrize("failure", [500, None], ids=["500", "dropped connection"])
+def test_start_up_goes_on_without_the_command_menu_if_telegram_fails_to_set_it(
+    caplog: pytest.LogCaptureFixture, failure: int | None
+) -> None:
+    fake = FakeTelegram(TOKEN, BOT_USERNAME).start()
+    try:
+        fake.fail_next("setMyCommands", failure)
+        with running_bot(fake):
+            message = fake.send_text(new_chat(), "6*7")
+            assert "= <b>42</b>" in fake.wait_for_reply(message, timeout=10).params["text"]
+    finally:
+        fake.stop()
+    assert [call.status for call in fake.calls_to("setMyCommands")] == [failure]
+    warnings = [r for r in caplog.records if r.name == "bot.app" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "command menu" in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("command", ["/start", "/help"])
@@ -333,22 +373,77 @@ def test_burst_from_many_users_is_all_answered(telegram: FakeTelegram) -> None:
         assert "= <b>9</b>" in telegram.wait_for_reply(message, timeout=40).params["text"]
 
 
-def test_flood_from_one_user_is_limited_while_another_is_answered(
-    telegram: FakeTelegram,
+def test_a_flood_of_photos_waits_its_turn_while_another_user_is_answered(
+    telegram: FakeTelegram, application: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # 2 photos per 3 s and 3 more waiting, so that the waiting ones come due within the test.
+    use_image_limiter(application, monkeypatch, SlidingWindowLimiter(2, 3.0, most_waiting=3))
     flooder, other = new_chat(), new_chat()
-    photo = encoded("2+2")
-    for _ in range(13):
-        telegram.send_photo(flooder, photo)
-    others_photo = telegram.send_photo(other, photo)
-    assert "= <b>4</b>" in telegram.wait_for_reply(others_photo, timeout=40).params["text"]
-    # Ten answers and one polite note: the other two refusals are not announced again.
-    answers = telegram.wait_for("sendMessage", flooder, count=11, timeout=40)
-    time.sleep(0.5)  # a further note would arrive late
-    answers = telegram.calls_to("sendMessage", flooder)
-    limited = [call for call in answers if call.params["text"].startswith("⏳")]
-    assert (len(answers), len(limited)) == (11, 1)
-    assert "Try again in" in limited[0].params["text"]
+    photos = [telegram.send_photo(flooder, encoded("2+2"))["message_id"] for _ in range(7)]
+    others_answer = telegram.wait_for_reply(telegram.send_photo(other, encoded("2+2")), timeout=40)
+    assert "= <b>4</b>" in others_answer.params["text"]
+
+    # Five answers, a note when the first photo has to wait and one when no more can wait.
+    telegram.wait_for("sendMessage", flooder, count=7, timeout=40)
+    time.sleep(0.5)  # a further message would arrive late
+    sent: dict[int, list[Call]] = {photo: [] for photo in photos}
+    for call in telegram.calls_to("sendMessage", flooder):
+        sent[call.reply_to].append(call)
+    answers = [[c for c in sent[photo] if "= <b>4</b>" in c.params["text"]] for photo in photos]
+    assert [len(calls) for calls in answers] == [1, 1, 1, 1, 1, 0, 0]
+    notes = [[c.params["text"] for c in sent[photo] if c not in answers[n]]
+             for n, photo in enumerate(photos)]
+    assert [len(texts) for texts in notes] == [0, 0, 1, 0, 0, 1, 0]
+    assert "I will answer this one in about" in notes[2][0]
+    assert notes[5] == [replies.format_queue_full(3)]
+    # The waiting photos were answered later, and did not hold up the other user.
+    assert min(calls[0].at for calls in answers[2:5]) > others_answer.at
+    assert answers[4][0].at - answers[0][0].at > 2.5
+
+
+def test_a_waiting_photo_that_fails_gets_the_apology(
+    telegram: FakeTelegram, application: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_image_limiter(application, monkeypatch, SlidingWindowLimiter(1, 2.0, most_waiting=1))
+    chat = new_chat()
+    telegram.send_photo(chat, encoded("1+1"))
+    telegram.send_photo(chat, encoded("1+1"))
+    telegram.wait_for("sendMessage", chat, count=2)  # the first answered, the second a note
+    telegram.fail_next("sendMessage", 500)  # the second's answer, once its turn comes
+    sent = telegram.wait_for("sendMessage", chat, count=4, timeout=30)
+    assert [call.status for call in sent[2:]] == [500, 200]
+    assert sent[3].params["text"] == replies.GENERIC_APOLOGY
+
+
+def test_show_button_does_not_count_against_the_image_limit(
+    telegram: FakeTelegram, application: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_image_limiter(application, monkeypatch, SlidingWindowLimiter(1, 60.0))
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_photo(chat, encoded("9-4")))
+    query_id = telegram.press_button(telegram.sent_message(answer), replies.SHOW_CALLBACK)
+    assert telegram.wait_for("sendPhoto", chat)[0].files["photo"].startswith(b"\x89PNG")
+    pressed = telegram.wait_for(
+        "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == query_id
+    )[0]
+    assert "text" not in pressed.params  # no alert
+
+
+def test_photos_still_waiting_at_shutdown_are_not_dropped_silently(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeTelegram(TOKEN, BOT_USERNAME).start()
+    chat = new_chat()
+    try:
+        with running_bot(fake) as bot:
+            use_image_limiter(bot, monkeypatch, SlidingWindowLimiter(1, 60.0, most_waiting=5))
+            photos = [fake.send_photo(chat, encoded("1+1"))["message_id"] for _ in range(3)]
+            fake.wait_for("sendMessage", chat, count=2)  # the first answered, the second a note
+    finally:
+        fake.stop()
+    sent = {(call.reply_to, call.params["text"]) for call in fake.calls_to("sendMessage", chat)}
+    assert len(sent) == 3
+    assert (photos[1], replies.format_unread_at_restart(2)) in sent
 
 
 def test_slow_photo_does_not_stall_another_chat(
@@ -397,6 +492,26 @@ def test_server_error_is_logged_and_apologised_for(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors and errors[0].name == "bot.handlers"
     assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("kind", ["typed", "photo"])
+def test_no_apology_after_the_answer_was_sent(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    chat = new_chat()
+    # Telegram delivers the answer, then PTB fails to read Telegram's copy of it.
+    telegram.garble_next("sendMessage")
+    if kind == "typed":
+        message = telegram.send_text(chat, "2+3")
+    else:
+        message = telegram.send_photo(chat, encoded("2+3"))
+    assert "= <b>5</b>" in telegram.wait_for_reply(message).params["text"]
+    deadline = time.monotonic() + 10
+    while not [r for r in caplog.records if r.levelno >= logging.ERROR]:  # the failure is logged
+        assert time.monotonic() < deadline, "the failure was not logged"
+        time.sleep(0.05)
+    time.sleep(0.5)  # an apology would follow the log line at once
+    assert [call.params["text"] for call in telegram.calls_to("sendMessage", chat)][1:] == []
 
 
 def test_dropped_connection_while_polling_is_recovered(telegram: FakeTelegram) -> None:

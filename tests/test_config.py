@@ -1,4 +1,5 @@
-"""Settings from environment variables, and `python -m bot` refusing to start without a token."""
+"""Settings from environment variables, and `python -m bot` refusing to start without a token
+or with one Telegram rejects, never showing it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import SYMPY_CACHE_SIZE
 from bot.config import DEFAULT_API_BASE_URL, DEFAULT_FILE_BASE_URL, ConfigError, load_settings
+from tests.fake_telegram import FakeTelegram
+from tests.webhook_replicas import free_ports
 
 TOKEN = "123456:ABC-secret"
 
@@ -103,6 +107,86 @@ def test_python_m_bot_without_token_exits_with_code_2() -> None:
     assert finished.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def run_bot(**environment: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` with `environment` instead of the caller's TELEGRAM_* and BOT_* settings."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], env=inherited | environment, capture_output=True,
+        text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+@pytest.fixture(scope="module")
+def rejecting_telegram() -> Iterator[FakeTelegram]:
+    """A fake Bot API that knows another token, so it answers ours 401 Unauthorized."""
+    fake = FakeTelegram("654321:OTHER-token").start()
+    yield fake
+    fake.stop()
+
+
+def api(base: str) -> dict[str, str]:
+    return {"TELEGRAM_API_BASE_URL": f"{base}/bot", "TELEGRAM_FILE_BASE_URL": f"{base}/file/bot"}
+
+
+WEBHOOK = {"BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.example.com/telegram"}
+
+
+@pytest.mark.parametrize("mode", [{}, WEBHOOK], ids=["polling", "webhook"])
+def test_a_rejected_token_ends_the_bot_with_one_line_and_code_2(
+    rejecting_telegram: FakeTelegram, mode: dict[str, str]
+) -> None:
+    base = rejecting_telegram.base_url.removesuffix("/bot")
+    finished = run_bot(TELEGRAM_BOT_TOKEN=TOKEN, PORT=str(free_ports(1)[0]), **api(base), **mode)
+    assert finished.returncode == 2
+    assert finished.stderr == (
+        "mathsnap bot: Telegram rejected the token; check TELEGRAM_BOT_TOKEN.\n"
+    )
+    assert finished.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "failure", ["rejected token", "token in the wrong variable", "bad setting", "API unreachable"]
+)
+def test_no_start_up_failure_shows_the_token(
+    rejecting_telegram: FakeTelegram, failure: str
+) -> None:
+    environment = {
+        "rejected token": {"TELEGRAM_BOT_TOKEN": TOKEN,
+                           **api(rejecting_telegram.base_url.removesuffix("/bot"))},
+        "token in the wrong variable": {"TELEGRAM_TOKEN": TOKEN},
+        "bad setting": {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "push"},
+        # A port nothing listens on.
+        "API unreachable": {"TELEGRAM_BOT_TOKEN": TOKEN,
+                            **api(f"http://127.0.0.1:{free_ports(1)[0]}")},
+    }[failure]
+    finished = run_bot(**environment)
+    assert finished.returncode != 0
+    output = finished.stdout + finished.stderr
+    assert TOKEN not in output
+    assert TOKEN.split(":")[1] not in output  # nor its secret half alone
+
+
+_LOG_WITH_THE_TOKEN = """
+import logging, sys
+from bot.app import configure_logging
+configure_logging(sys.argv[1])
+try:
+    raise RuntimeError(f"a library quoting the token {sys.argv[1]}")
+except RuntimeError:
+    logging.getLogger("some.library").exception("request to /bot%s/getMe failed", sys.argv[1])
+"""
+
+
+def test_the_log_masks_the_token_even_in_tracebacks() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", _LOG_WITH_THE_TOKEN, TOKEN], capture_output=True, text=True,
+        timeout=60, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert "request to /bot<token>/getMe failed" in finished.stderr
+    assert "RuntimeError: a library quoting the token <token>" in finished.stderr
+    assert TOKEN not in finished.stderr
 
 
 # Builds the application as `python -m bot` does; prints the optional packages that got loaded,

@@ -73,3 +73,27 @@ def test_a_refused_key_is_told_once_per_window():
     now[0] = 61.0
     assert limiter.try_acquire(7) == 0.0
     assert limiter.try_acquire(7) > 0 and limiter.first_refusal(7)
+
+
+def test_reserve_books_later_slots_in_order_up_to_the_bound() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(2, 60.0, clock, most_waiting=3)
+    assert limiter.reserve(1) == 0.0
+    clock.now += 10
+    assert limiter.reserve(1) == 0.0
+    # Each booked slot opens when the event two places before it leaves the window.
+    assert [limiter.reserve(1) for _ in range(3)] == [pytest.approx(50.0), pytest.approx(60.0),
+                                                     pytest.approx(110.0)]
+    assert limiter.waiting(1) == 3
+    assert limiter.reserve(1) is None  # three already waiting
+    assert limiter.waiting(1) == 3 and limiter.reserve(2) == 0.0  # others are not affected
+    clock.now += 50  # the first booked slot (at 60 s from the start) has come
+    assert limiter.waiting(1) == 2
+    assert limiter.reserve(1) == pytest.approx(70.0)  # at 130, 60 s after the slot at 70
+
+
+def test_reserve_without_waiting_room_refuses_like_try_acquire() -> None:
+    limiter = SlidingWindowLimiter(1, 60.0, Clock())
+    assert limiter.reserve(1) == 0.0
+    assert limiter.reserve(1) is None
+    assert limiter.try_acquire(1) == pytest.approx(60.0)

@@ -190,7 +190,9 @@ def test_rate_limit_note_rounds_the_wait_up() -> None:
     [replies.HELP_TEXT, replies.START_TEXT, replies.NOT_MATH_HINT, replies.UNSUPPORTED_MESSAGE,
      replies.UNSUPPORTED_DOCUMENT, replies.FILE_TOO_BIG, replies.TOO_MANY_PIXELS,
      replies.GENERIC_APOLOGY, replies.format_correction_prompt("2x+3=11"),
-     replies.format_correction_prompt(None)],
+     replies.format_correction_prompt(None), replies.format_queued(48.2),
+     replies.format_queue_full(20), replies.format_unread_at_restart(1),
+     replies.format_unread_at_restart(3)],
 )
 def test_fixed_texts_are_valid_telegram_html(text: str) -> None:
     assert_valid_html(text)
