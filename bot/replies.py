@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import math
-import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from recognizer.display import render_expression, render_result, symbol_text
 from recognizer.types import Recognition, Solution
 
 UNSURE_BELOW = 0.6  # a symbol read with less confidence than this is listed for the user to check
-MAX_SHOWN_CHARS = 300  # echoed expressions are cut so a reply stays far below Telegram's 4096
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for inline button callback data
 CORRECT_PREFIX = "fix"
 SHOW_CALLBACK = "show"
 
-_SUPERSCRIPT = str.maketrans("0123456789+-=()x", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˣ")
-_BINARY = {"+": " + ", "*": " × ", "/": " ÷ ", "=": " = "}
-_SYMBOL_NAMES = {"*": "×", "/": "÷", "-": "−"}
 _VERDICTS = {"true": "✅ true", "false": "❌ false"}
-_CANONICAL_TOKEN = re.compile(r"[0-9.]+|[x+\-*/()=^]")
 
 HELP_TEXT = (
     "<b>Send me a photo of a handwritten expression and I will solve it.</b>\n\n"
@@ -59,31 +54,15 @@ ANNOTATION_CAPTION = "🔍 What I saw: a box around each symbol, with the label 
 PHOTO_TIPS = "Tip: one expression, written large and dark on plain paper, photographed straight on."
 
 
-def render_expression(expression: str) -> str:
-    """Canonical expression -> readable text: ×, ÷, −, superscripts and fractions as a⁄b."""
-    tokens = _CANONICAL_TOKEN.findall(expression)
-    if "".join(tokens) != expression:  # not canonical: show it as it is
-        return _shorten(expression)
-    return _shorten(_render_tokens(tokens))
-
-
-def render_result(result: str) -> str:
-    """A sympy-printed value ("-7/2", "x = 2**(1/2)", "no solution") -> readable text."""
-    text = re.sub(r"sqrt\((\d+|x)\)", r"√\1", result).replace("sqrt", "√")
-    text = text.replace("**", "^").replace("*", "·").replace("-", "−")
-    text = re.sub(r"\^\(([0-9+−=()x]+)\)|\^([0-9]+)", _superscript_match, text)
-    return _shorten(text)
-
-
 def unsure_symbols(recognition: Recognition) -> list[str]:
     """Low-confidence symbols as "7 (or 1)", in reading order, without repeats."""
     notes: list[str] = []
     for symbol in recognition.symbols:
         if symbol.confidence >= UNSURE_BELOW:
             continue
-        note = _symbol_name(symbol.label)
+        note = symbol_text(symbol.label)
         if symbol.alternatives:
-            note += f" (or {_symbol_name(symbol.alternatives[0].label)})"
+            note += f" (or {symbol_text(symbol.alternatives[0].label)})"
         if note not in notes:
             notes.append(note)
     return notes
@@ -180,92 +159,3 @@ def correction_data(expression: str | None) -> str:
 def expression_from_correction_data(data: str) -> str | None:
     _, _, expression = data.partition(":")
     return expression or None
-
-
-def _render_tokens(tokens: list[str]) -> str:
-    parts: list[str] = []
-    previous: str | None = None  # last token class, to tell unary from binary minus
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        close = _closing(tokens, i) if token == "(" else None
-        if close is not None:
-            denominator_close = _fraction_denominator(tokens, close)
-            if denominator_close is not None:
-                denominator = tokens[close + 3 : denominator_close]
-                parts.append(_fraction(tokens[i + 1 : close], denominator))
-                i = denominator_close + 1
-            else:
-                parts.append("(" + _render_tokens(tokens[i + 1 : close]) + ")")
-                i = close + 1
-            previous = "operand"
-            continue
-        if token == "^" and i + 1 < len(tokens):
-            exponent_close = _closing(tokens, i + 1) if tokens[i + 1] == "(" else None
-            if exponent_close is not None:
-                parts.append(_superscript(tokens[i + 2 : exponent_close]))
-                i = exponent_close + 1
-            else:
-                parts.append(_superscript(tokens[i + 1 : i + 2]))
-                i += 2
-            previous = "operand"
-            continue
-        if token == "-":
-            parts.append("−" if previous in (None, "operator") else " − ")
-            previous = "operator"
-        elif token in _BINARY or token in "(^":
-            parts.append(_BINARY.get(token, token))
-            previous = "operator"
-        else:
-            parts.append(token)
-            previous = "operand"
-        i += 1
-    return "".join(parts)
-
-
-def _closing(tokens: list[str], open_index: int) -> int | None:
-    depth = 0
-    for index in range(open_index, len(tokens)):
-        depth += {"(": 1, ")": -1}.get(tokens[index], 0)
-        if depth == 0:
-            return index
-    return None
-
-
-def _fraction_denominator(tokens: list[str], numerator_close: int) -> int | None:
-    """If ')' at numerator_close starts ')/(', the index of the denominator's ')'."""
-    slash, open_index = numerator_close + 1, numerator_close + 2
-    if tokens[slash : open_index + 1] != ["/", "("]:
-        return None
-    return _closing(tokens, open_index)
-
-
-def _fraction(numerator: list[str], denominator: list[str]) -> str:
-    if len(numerator) == 1 and len(denominator) == 1:
-        return f"{numerator[0]}⁄{denominator[0]}"  # fraction slash: fonts draw it as a fraction
-    return f"{_grouped(numerator)}/{_grouped(denominator)}"
-
-
-def _grouped(tokens: list[str]) -> str:
-    rendered = _render_tokens(tokens)
-    return rendered if len(tokens) == 1 else f"({rendered})"
-
-
-def _superscript(tokens: list[str]) -> str:
-    raw = "".join(tokens)
-    if raw and all(c in "0123456789+-=()x" for c in raw):
-        return raw.translate(_SUPERSCRIPT)
-    return f"^{_grouped(tokens)}"
-
-
-def _superscript_match(match: re.Match[str]) -> str:
-    group = (match.group(1) or match.group(2)).replace("−", "-")
-    return group.translate(_SUPERSCRIPT)
-
-
-def _symbol_name(label: str) -> str:
-    return _SYMBOL_NAMES.get(label, label)
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+from recognizer.display import symbol_text
 from recognizer.types import ExpressionError
 
 MAX_ITEMS = 200
@@ -33,8 +34,6 @@ MAX_DEPTH = 100
 BEAM_WIDTH = 32
 
 DIGITS = "0123456789"
-# How an operator is shown to the user in error messages.
-_SHOWN = {"*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "=": "=", ")": ")"}
 
 
 @dataclass(frozen=True)
@@ -203,7 +202,7 @@ class _Parser:
             self.take()
             self.depth -= 1
             return inner
-        shown = _SHOWN[kind]
+        shown = symbol_text(kind)
         if kind == ")":
             if previous == "(":
                 raise ExpressionError("there is nothing inside the parentheses ()")
@@ -216,7 +215,7 @@ class _Parser:
             raise ExpressionError(f"the expression can't start with {shown}")
         if previous == "(":
             raise ExpressionError(f"a number is missing after '(' and before {shown}")
-        raise ExpressionError(f"two operators in a row: {_SHOWN[previous]} {shown}")
+        raise ExpressionError(f"two operators in a row: {symbol_text(previous)} {shown}")
 
 
 def parse(tokens: Sequence[str]) -> Node:
@@ -232,7 +231,7 @@ _TYPED = {
     ".": ".", ",": ".",  # a comma is a decimal point, as in much of Europe
     "+": "+", "-": "-", "−": "-", "–": "-", "—": "-",
     "*": "*", "×": "*", "·": "*", "⋅": "*", "∙": "*",
-    "/": "/", "÷": "/", ":": "/", "∕": "/",
+    "/": "/", "÷": "/", ":": "/", "∕": "/", "⁄": "/",  # the last is how fractions are shown
     "^": "^", "=": "=",
     "(": "(", "[": "(", "{": "(", ")": ")", "]": ")", "}": ")",
     "x": "x", "X": "x", "х": "x", "Х": "x",  # the last two are Cyrillic, common on phones

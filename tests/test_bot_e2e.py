@@ -142,7 +142,7 @@ def test_image_sent_as_a_file_is_answered(
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("12/4", "🧮 <b>12 ÷ 4</b>\n= <b>3</b>"),
+        ("12/4", "🧮 <b>12⁄4</b>\n= <b>3</b>"),
         ("2x+3=11", "<b>x = 4</b>"),
         ("(1+2)^3", "🧮 <b>(1 + 2)³</b>\n= <b>27</b>"),
         ("7×8÷4", "= <b>14</b>"),
