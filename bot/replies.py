@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from recognizer.display import render_expression, render_result, symbol_text
+from recognizer.display import render_result, show_expression, symbol_text
 from recognizer.types import Recognition, Solution
 
 UNSURE_BELOW = 0.6  # a symbol read with less confidence than this is listed for the user to check
@@ -93,7 +93,7 @@ def format_recognition(recognition: Recognition) -> str:
     """Reply to a photo: what was read, which symbols to check, and the answer."""
     if recognition.expression is None:
         return f"{format_answer(recognition)}\n\n{PHOTO_TIPS}"
-    lines = [f"📷 I read: <b>{escape(render_expression(recognition.expression))}</b>"]
+    lines = [f"📷 I read: <b>{escape(show_expression(recognition))}</b>"]
     unsure = unsure_symbols(recognition)
     if unsure:
         lines.append(f"🤔 I'm not sure about: {escape(', '.join(unsure))}")
@@ -107,7 +107,7 @@ def format_typed(solution: Solution) -> str:
     """Reply to a typed (or corrected) expression."""
     if solution.expression is None:
         return f"{format_answer(solution)}\nType it like <code>12/4</code> or <code>2x+3=11</code>."
-    heading = f"🧮 <b>{escape(render_expression(solution.expression))}</b>"
+    heading = f"🧮 <b>{escape(show_expression(solution))}</b>"
     return f"{heading}\n{format_answer(solution)}"
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from recognizer.types import Solution
+
 MAX_SHOWN_CHARS = 300  # shown expressions are cut so a reply stays far below Telegram's 4096
 
 _TOKEN = re.compile(r"[0-9.]+|[x+\-*/÷()=^]")
@@ -38,6 +40,11 @@ def render_expression(expression: str) -> str:
     # leaving them out also bounds the recursion on deeply nested brackets.
     shown = _render(tokens[:MAX_SHOWN_CHARS]).strip()
     return _shorten(shown if len(tokens) <= MAX_SHOWN_CHARS else shown + "…")
+
+
+def show_expression(solution: Solution) -> str:
+    """The expression a solution was read from, with the division signs that were written."""
+    return render_expression(solution.written or solution.expression or "")
 
 
 def render_result(result: str) -> str:

@@ -279,6 +279,16 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def written(text: str, tokens: Sequence[str]) -> str:
+    """The tokens of text, with ÷ for each division typed as a division sign (÷ or :) rather
+    than a slash: the display keeps the sign and shows the others as fractions."""
+    # Each division character of text became exactly one "/" token, in the same order.
+    signs = iter(char for char in text if _TYPED.get(char) == "/")
+    return "".join(
+        ("÷" if next(signs) in "÷:" else "/") if token == "/" else token for token in tokens
+    )
+
+
 # ---------------------------------------------------------------- decoding
 
 # Prefix states: what the next token may be. "operand" expects the start of an operand

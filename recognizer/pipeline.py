@@ -85,6 +85,7 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     confidence = float(np.prod([s.confidence for s in symbols])) if symbols else 0.0
     return Recognition(expression=solution.expression, result=solution.result,
                        approximation=solution.approximation, error=solution.error,
+                       written=_written(segments, slots, tokens),
                        confidence=round(confidence, 4), symbols=symbols, ms=watch.total)
 
 
@@ -166,6 +167,15 @@ def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str],
                                 confidence=round(probability, 4),
                                 alternatives=alternatives, role=slot.role))
     return tuple(reads)
+
+
+def _written(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> str:
+    """The expression with ÷ for each division drawn as a division sign, for display."""
+    return "".join(
+        "÷" if token == "/" and slot.symbol is not None
+        and _glyph(token, segments[slot.symbol], slot) == "÷" else token
+        for slot, token in zip(slots, tokens, strict=True)
+    )
 
 
 def _scaled(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:

@@ -15,6 +15,7 @@ where any divisor is zero are excluded.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -35,6 +36,7 @@ from recognizer.grammar import (
     canonical,
     parse,
     tokenize,
+    written,
 )
 from recognizer.types import ExpressionError, MathError, RecognizerError, Solution
 
@@ -487,4 +489,4 @@ def solve_text(text: str) -> Solution:
         tokens = tokenize(text)
     except ExpressionError as error:
         return Solution(None, None, error=str(error))
-    return solve_tokens(tokens)
+    return dataclasses.replace(solve_tokens(tokens), written=written(text, tokens))

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bot import replies
+from recognizer.solve import solve_text
 from recognizer.types import Alternative, Recognition, Solution, SymbolRead
 
 
@@ -86,9 +87,10 @@ def test_recognition_without_expression_gives_the_error_and_photo_tips() -> None
 
 
 def test_recognition_that_cannot_be_solved_shows_what_was_read() -> None:
-    recognition = Recognition("5/0", None, error="division by zero", symbols=(symbol("5", 0.9),))
+    recognition = Recognition("5/0", None, error="division by zero", symbols=(symbol("5", 0.9),),
+                              written="5÷0")
     text = replies.format_recognition(recognition)
-    assert "I read: <b>5⁄0</b>" in text
+    assert "I read: <b>5 ÷ 0</b>" in text
     assert "⚠️ Division by zero" in text
     assert "Correct it" in text
 
@@ -98,6 +100,15 @@ def test_format_typed() -> None:
     unreadable = replies.format_typed(Solution(None, None, error="I can only read digits"))
     assert unreadable.startswith("⚠️ I can only read digits\nType it like")
     assert_valid_html(unreadable)
+
+
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [("1/3+1/6", "1⁄3 + 1⁄6"), ("7×8÷4", "7 × 8 ÷ 4"), ("10:4", "10 ÷ 4"),
+     ("6÷3+1/3", "6 ÷ 3 + 1⁄3")],
+)
+def test_typed_fractions_stay_fractions_and_a_typed_division_sign_stays(typed, heading) -> None:
+    assert replies.format_typed(solve_text(typed)).startswith(f"🧮 <b>{heading}</b>\n")
 
 
 def test_user_text_is_escaped() -> None:

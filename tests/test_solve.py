@@ -70,6 +70,14 @@ def test_expression_is_the_canonical_text():
     assert solve_text("3 × 4").expression == "3*4"
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("6÷3+1/3", "6÷3+1/3"), ("10:4", "10÷4"), ("1⁄2", "1/2"), ("3 × 4", "3*4")],
+)
+def test_written_keeps_the_division_signs_typed(text, written):
+    assert solve_text(text).written == written
+
+
 @pytest.mark.parametrize("text", ["1/0", "0/0", "0^-1", "5/(2-2)", "1/(2^0.5*2^0.5-2)", "x/0"])
 def test_division_by_zero(text):
     assert "division by zero" in error_of(text)
