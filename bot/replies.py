@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from recognizer.display import render_result, show_expression, symbol_text
+from recognizer.display import show_answer, show_expression, symbol_text
 from recognizer.types import Recognition, Solution
 
 UNSURE_BELOW = 0.6  # a symbol read with less confidence than this is listed for the user to check
@@ -69,18 +69,16 @@ def unsure_symbols(recognition: Recognition) -> list[str]:
 
 
 def format_answer(solution: Solution) -> str:
-    """The answer line(s): '= 7/2 ≈ 3.5', 'x = 4', or the error sentence."""
+    """The answer line(s): '= 7/2 ≈ 3.5', 'x = 4', '= 0.3', or the error sentence."""
     if solution.error or solution.result is None:
         return format_error(solution.error or "I could not solve this.")
-    value = escape(render_result(solution.result))
-    if "=" not in (solution.expression or ""):
-        line = f"= <b>{value}</b>"
-    else:  # an equation: "x = 4", "no solution", "any x", or true/false without x
-        line = f"<b>{_VERDICTS.get(solution.result, value)}</b>"
-    if solution.approximation:
-        approximation = escape(render_result(solution.approximation))
-        # Equation decimals come as "x ≈ 1.41"; a plain value needs its own ≈.
-        line += f"\n{approximation}" if "≈" in approximation else f" ≈ {approximation}"
+    shown = show_answer(solution)
+    line = f"<b>{escape(_VERDICTS.get(shown.main, shown.main))}</b>"
+    if shown.lead:
+        line = f"{shown.lead} {line}"
+    if shown.note:
+        separator = " " if shown.lead else "\n"  # an equation's note lists every root
+        line += f"{separator}{escape(shown.note)}"
     return line
 
 

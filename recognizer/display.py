@@ -9,6 +9,8 @@ as the canonical expression it was shown from.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from fractions import Fraction
 
 from recognizer.types import Solution
 
@@ -19,6 +21,7 @@ _SPACED = {"+": " + ", "-": " − ", "*": " × ", "÷": " ÷ ", "=": " = "}
 _SIGNS = {"+": "+", "-": "−"}
 _SYMBOLS = {"*": "×", "/": "÷", "-": "−"}
 _DIVISIONS = ("/", "÷")
+_RATIONAL = re.compile(r"-?\d+(?:/\d+)?")
 _SUPERSCRIPT = str.maketrans("0123456789+-=()x", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˣ")
 
 
@@ -45,6 +48,47 @@ def render_expression(expression: str) -> str:
 def show_expression(solution: Solution) -> str:
     """The expression a solution was read from, with the division signs that were written."""
     return render_expression(solution.written or solution.expression or "")
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An answer in parts, so that each caller can set off the main value its own way."""
+
+    lead: str  # "=" or "≈" before a value; "" for an equation, whose answer names x itself
+    main: str  # "7/2", "x = 4", "no solution", "true"
+    note: str = ""  # "≈ 3.5", "x ≈ 1.414213562", "(exactly 1/3)"
+
+
+def show_answer(solution: Solution) -> ShownAnswer:
+    """The answer of a solved expression: exact, with a decimal beside it when it is not whole.
+
+    A question written with decimals gets a decimal answer first: 0.1+0.2 → "= 0.3", and when
+    the decimal is rounded, "≈ 0.3333333333 (exactly 1/3)".
+    """
+    if solution.result is None:
+        raise ValueError("only a solved expression has an answer")
+    equation = "=" in (solution.expression or "")
+    lead = "" if equation else "="
+    exact = render_result(solution.result)
+    if solution.approximation is None:
+        return ShownAnswer(lead, exact)
+    decimal = render_result(solution.approximation)
+    if "." not in (solution.expression or ""):
+        return ShownAnswer(lead, exact, decimal if equation else f"≈ {decimal}")
+    if _same_value(solution.result, solution.approximation):
+        return ShownAnswer(lead, decimal.replace("≈", "="))
+    return ShownAnswer("" if equation else "≈", decimal, f"(exactly {exact})")
+
+
+def _same_value(result: str, approximation: str) -> bool:
+    """Whether every decimal is exactly the rational it stands for: 3/10 and 0.3, not 1/3 and
+    0.3333333333 (equations list their roots as "x = …, x = …" and "x ≈ …, x ≈ …")."""
+    exact = [part.removeprefix("x = ") for part in result.split(", ")]
+    decimals = [part.removeprefix("x ≈ ") for part in approximation.split(", ")]
+    return len(exact) == len(decimals) and all(
+        _RATIONAL.fullmatch(value) and Fraction(value) == Fraction(decimal)
+        for value, decimal in zip(exact, decimals, strict=True)
+    )
 
 
 def render_result(result: str) -> str:

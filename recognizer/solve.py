@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import itertools
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,7 +54,8 @@ MAX_EXACT_ROOT_CHARS = 120  # longer exact solutions (cubic/quartic formulas) ar
 MAX_EXPAND_OPS = 60
 MAX_EXPAND_POWER = 64
 TIME_BUDGET_SECONDS = 2.0
-SIGNIFICANT_DIGITS = 15
+SIGNIFICANT_DIGITS = 15  # working precision of numeric checks
+SHOWN_DIGITS = 10  # significant digits of a decimal shown to a person
 
 X = sympy.Symbol("x")
 _LOG10_2 = math.log10(2)
@@ -258,7 +260,9 @@ def _is_zero(value: sympy.Expr) -> bool:
 def _decimal(value: sympy.Expr) -> str:
     if value.is_Integer:
         return str(value)
-    return mpmath.nstr(_to_mpf(value), SIGNIFICANT_DIGITS)
+    # nstr writes a value that rounds to a whole number as "6172839451.0"; after ≈ that .0 would
+    # claim a digit that was rounded away.
+    return re.sub(r"\.0(?=e|$)", "", mpmath.nstr(_to_mpf(value), SHOWN_DIGITS))
 
 
 def _value_answer(value: sympy.Expr) -> Answer:

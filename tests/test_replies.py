@@ -51,6 +51,7 @@ def assert_valid_html(text: str) -> None:
         (Solution("2x=8", "x = 4"), "<b>x = 4</b>"),
         (Solution("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414, x ≈ 1.414"),
          "<b>x = −√2, x = √2</b>\nx ≈ −1.414, x ≈ 1.414"),
+        (Solution("10/3", "10/3", "3.333333333"), "= <b>10/3</b> ≈ 3.333333333"),
         (Solution("2+2=4", "true"), "<b>✅ true</b>"),
         (Solution("2+2=5", "false"), "<b>❌ false</b>"),
         (Solution("1/0", None, error="division by zero"), "⚠️ Division by zero"),
@@ -60,6 +61,23 @@ def assert_valid_html(text: str) -> None:
 def test_format_answer(solution: Solution, answer: str) -> None:
     assert replies.format_answer(solution) == answer
     assert_valid_html(answer)
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("0.1+0.2", "= <b>0.3</b>"),
+        ("0.5x=0.1", "<b>x = 0.2</b>"),
+        ("1.5*3", "= <b>4.5</b>"),
+        ("0.5/1.5", "≈ <b>0.3333333333</b> (exactly 1/3)"),
+        ("2^0.5", "≈ <b>1.414213562</b> (exactly √2)"),
+        ("x^2=0.5", "<b>x ≈ −0.7071067812, x ≈ 0.7071067812</b>\n(exactly x = −√2/2, x = √2/2)"),
+        ("1/3", "= <b>1/3</b> ≈ 0.3333333333"),  # no decimals asked: exact first
+        ("x^2=2", "<b>x = −√2, x = √2</b>\nx ≈ −1.414213562, x ≈ 1.414213562"),
+    ],
+)
+def test_a_question_with_decimals_is_answered_with_a_decimal_first(typed, answer) -> None:
+    assert replies.format_answer(solve_text(typed)) == answer
 
 
 def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
