@@ -157,7 +157,7 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await target.reply_text(
         replies.format_correction_prompt(expression),
         reply_markup=ForceReply(
-            selective=True, input_field_placeholder=(expression or "2x+3=11")[:64]
+            selective=True, input_field_placeholder=replies.correction_placeholder(expression)
         ),
     )
     return "prompted"
@@ -212,7 +212,10 @@ async def _read_image(
         recognition = await _run(context, recognize, image)
     await message.reply_text(
         replies.format_recognition(recognition),
-        reply_markup=replies.answer_keyboard(recognition.expression, bool(recognition.symbols)),
+        # The written form keeps a drawn ÷ for the correction prompt.
+        reply_markup=replies.answer_keyboard(
+            recognition.written or recognition.expression, bool(recognition.symbols)
+        ),
     )
     return "solved" if recognition.error is None else "not_solved"
 

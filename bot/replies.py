@@ -7,10 +7,15 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from recognizer.display import show_answer, show_expression, symbol_text
+from recognizer.display import (
+    UNSURE_BELOW,
+    render_expression,
+    show_answer,
+    show_expression,
+    symbol_text,
+)
 from recognizer.types import Recognition, Solution
 
-UNSURE_BELOW = 0.6  # a symbol read with less confidence than this is listed for the user to check
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for inline button callback data
 CORRECT_PREFIX = "fix"
 SHOW_CALLBACK = "show"
@@ -50,22 +55,31 @@ FILE_TOO_BIG = (
 TOO_MANY_PIXELS = "That image has too many pixels for me. Send a smaller image or a normal photo."
 GENERIC_APOLOGY = "😕 Sorry, something went wrong on my side. Please try again in a moment."
 ORIGINAL_GONE = "I can't find your original photo any more. Send it again, please."
-ANNOTATION_CAPTION = "🔍 What I saw: a box around each symbol, with the label I read."
+ANNOTATION_CAPTION = (
+    "🔍 What I saw: a box around each symbol I found, labelled with what I read. "
+    "Green: I'm sure. Orange: I'm not sure, please check it."
+)
 PHOTO_TIPS = "Tip: one expression, written large and dark on plain paper, photographed straight on."
 
 
-def unsure_symbols(recognition: Recognition) -> list[str]:
-    """Low-confidence symbols as "7 (or 1)", in reading order, without repeats."""
-    notes: list[str] = []
+def unsure_symbols(recognition: Recognition) -> list[tuple[str, str | None]]:
+    """Low-confidence symbols with their likeliest alternative, as written ("×", not "*"), in
+    reading order, without repeats."""
+    notes: list[tuple[str, str | None]] = []
     for symbol in recognition.symbols:
         if symbol.confidence >= UNSURE_BELOW:
             continue
-        note = symbol_text(symbol.label)
-        if symbol.alternatives:
-            note += f" (or {symbol_text(symbol.alternatives[0].label)})"
+        alternative = symbol.alternatives[0].label if symbol.alternatives else None
+        note = (symbol_text(symbol.label), alternative and symbol_text(alternative))
         if note not in notes:
             notes.append(note)
     return notes
+
+
+def _unsure_note(symbol: str, alternative: str | None) -> str:
+    """`(` might be `÷`: single symbols in code stand out from the sentence around them."""
+    note = f"<code>{escape(symbol)}</code>"
+    return f"{note} might be <code>{escape(alternative)}</code>" if alternative else note
 
 
 def format_answer(solution: Solution) -> str:
@@ -94,7 +108,8 @@ def format_recognition(recognition: Recognition) -> str:
     lines = [f"📷 I read: <b>{escape(show_expression(recognition))}</b>"]
     unsure = unsure_symbols(recognition)
     if unsure:
-        lines.append(f"🤔 I'm not sure about: {escape(', '.join(unsure))}")
+        notes = ", ".join(_unsure_note(symbol, alternative) for symbol, alternative in unsure)
+        lines.append(f"🤔 I'm not sure about: {notes}")
     lines.append(format_answer(recognition))
     if unsure or recognition.error:
         lines.append("\nIf I misread something, tap ✏️ <i>Correct it</i>.")
@@ -120,9 +135,14 @@ def format_correction_prompt(expression: str | None) -> str:
     if expression is None:
         return "✏️ Reply to this message with the right expression, e.g. <code>2x+3=11</code>."
     return (
-        f"✏️ I read <code>{escape(expression)}</code> (tap to copy). "
+        f"✏️ I read <code>{escape(render_expression(expression))}</code> (tap to copy). "
         "Reply to this message with the right expression."
     )
+
+
+def correction_placeholder(expression: str | None) -> str:
+    """Hint in the input field under the correction prompt (Telegram allows 64 characters)."""
+    return render_expression(expression)[:64] if expression else "2x + 3 = 11"
 
 
 def answer_keyboard(expression: str | None, can_show: bool) -> InlineKeyboardMarkup | None:

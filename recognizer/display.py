@@ -15,6 +15,9 @@ from fractions import Fraction
 from recognizer.types import Solution
 
 MAX_SHOWN_CHARS = 300  # shown expressions are cut so a reply stays far below Telegram's 4096
+# A symbol read with less confidence than this is one to check: the reply lists it and the
+# annotated picture boxes it in orange.
+UNSURE_BELOW = 0.6
 
 _TOKEN = re.compile(r"[0-9.]+|[x+\-*/÷()=^]")
 _SPACED = {"+": " + ", "-": " − ", "*": " × ", "÷": " ÷ ", "=": " = "}

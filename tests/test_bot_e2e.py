@@ -196,9 +196,12 @@ def test_replying_to_an_answer_with_a_correction_solves_it(telegram: FakeTelegra
     assert text == "🧮 <b>3 + 6</b>\n= <b>9</b>"
 
 
-def test_correct_button_asks_for_the_fix_with_force_reply(telegram: FakeTelegram) -> None:
+@pytest.mark.parametrize(("written", "shown"), [("6-2", "6 − 2"), ("8÷2", "8 ÷ 2")])
+def test_correct_button_asks_for_the_fix_with_force_reply(
+    telegram: FakeTelegram, written: str, shown: str
+) -> None:
     chat = new_chat()
-    photo = telegram.send_photo(chat, encoded("6-2"))
+    photo = telegram.send_photo(chat, encoded(written))
     answer = telegram.wait_for_reply(photo)
     correct_data = buttons(answer)[0]
     query_id = telegram.press_button(telegram.sent_message(answer), correct_data)
@@ -212,9 +215,8 @@ def test_correct_button_asks_for_the_fix_with_force_reply(telegram: FakeTelegram
     assert prompt.params["reply_markup"]["force_reply"] is True
     assert prompt.params["reply_markup"]["selective"] is True
     assert prompt.reply_to == photo["message_id"]  # so the selective ForceReply targets its sender
-    expression = replies.expression_from_correction_data(correct_data)
-    if expression is not None:
-        assert f"<code>{expression}</code>" in prompt.params["text"]
+    assert f"<code>{shown}</code>" in prompt.params["text"]
+    assert prompt.params["reply_markup"]["input_field_placeholder"] == shown
 
     fix = telegram.send_text(chat, "6-1", reply_to=telegram.sent_message(prompt))
     assert "= <b>5</b>" in telegram.wait_for_reply(fix).params["text"]

@@ -87,9 +87,18 @@ def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
     )
     text = replies.format_recognition(recognition)
     assert text.startswith("📷 I read: <b>17 × 1</b>")
-    assert "I'm not sure about: 1 (or 7), × (or +)\n" in text
+    assert ("I'm not sure about: <code>1</code> might be <code>7</code>, "
+            "<code>×</code> might be <code>+</code>\n") in text
     assert "= <b>17</b>" in text
     assert "Correct it" in text
+    assert_valid_html(text)
+
+
+def test_unsure_symbols_are_named_as_written() -> None:
+    recognition = Recognition("2/(3-1)", "1", symbols=(symbol("/", 0.3, "("), symbol("-", 0.5)))
+    text = replies.format_recognition(recognition)
+    assert ("I'm not sure about: <code>÷</code> might be <code>(</code>, <code>−</code>\n"
+            in text)
     assert_valid_html(text)
 
 
@@ -145,6 +154,26 @@ def test_correction_data_fits_telegram_limit_and_round_trips() -> None:
     assert replies.expression_from_correction_data(replies.CORRECT_PREFIX) is None
     fitting = "1" * (replies.CALLBACK_DATA_BYTES - len("fix:"))
     assert len(replies.correction_data(fitting).encode()) == replies.CALLBACK_DATA_BYTES
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [("2*3-1", "2 × 3 − 1"), ("2^3^2", "2^(3²)"), ("8÷2+1/3", "8 ÷ 2 + 1⁄3"), ("x/2=3", "x⁄2 = 3")],
+)
+def test_correction_prompt_shows_the_expression_as_replies_do(expression, shown) -> None:
+    prompt = replies.format_correction_prompt(expression)
+    assert f"<code>{shown}</code>" in prompt
+    assert replies.correction_placeholder(expression) == shown
+    assert solve_text(shown).result == solve_text(expression).result  # can be typed back
+
+
+def test_correction_placeholder_fits_telegram_limit() -> None:
+    assert len(replies.correction_placeholder("1+" * 100 + "1")) == 64
+    assert replies.correction_placeholder(None) == "2x + 3 = 11"
+
+
+def test_annotation_caption_explains_the_colours() -> None:
+    assert "Green" in replies.ANNOTATION_CAPTION and "Orange" in replies.ANNOTATION_CAPTION
 
 
 def test_answer_keyboard_offers_what_makes_sense() -> None:
