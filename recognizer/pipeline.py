@@ -8,10 +8,10 @@ import time
 import cv2
 import numpy as np
 
+from recognizer.annotation import annotated
 from recognizer.classify import default_classifier
 from recognizer.clean import Cleaned, clean, deskewed
 from recognizer.decode import decode_image, read_header
-from recognizer.display import UNSURE_BELOW
 from recognizer.grammar import decode
 from recognizer.labels import GLYPH
 from recognizer.layout import Slot, arrange
@@ -201,16 +201,8 @@ def annotate(image_bytes: bytes) -> bytes:
     image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
     segments, slots = classify_and_arrange(segments, watch)
     tokens, _ = _tokens(slots)
-    canvas = deskewed(image, cleaned.angle).copy()
-    scale = max(canvas.shape[:2]) / 1000
-    for read in _reads(segments, slots, tokens):
-        x, y, w, h = read.box
-        colour = (40, 160, 40) if read.confidence >= UNSURE_BELOW else (0, 140, 255)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, max(1, round(2 * scale)))
-        cv2.putText(canvas, read.label, (x, max(12, y - round(6 * scale))),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale + 0.3, colour,
-                    max(1, round(2 * scale)), cv2.LINE_AA)
-    ok, png = cv2.imencode(".png", canvas)
+    picture, _ = annotated(deskewed(image, cleaned.angle), _reads(segments, slots, tokens))
+    ok, png = cv2.imencode(".png", picture)
     if not ok:
         raise RecognizerError("I couldn't draw the annotated picture.")
     return png.tobytes()
