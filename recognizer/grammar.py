@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -239,6 +240,26 @@ _TYPED = {
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
 _NUMBER_CHARS = DIGITS + "."
 _UNREADABLE = "I can only read digits, + − × ÷ ^ ( ) = and x"
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: words, not unknowns like 3y
+# A question around the expression: "what is 2+2?", "solve for x: 2x+3=11", "calculate 12/4".
+_QUESTION = re.compile(
+    r"^\s*(?:what\s+is|what'?s|how\s+much\s+is|calculate|compute|evaluate|simplify|solve)\b"
+    r"(?:\s+for\s+x\s*[:,])?[\s:,]*",
+    re.IGNORECASE,
+)
+
+
+def strip_question(text: str) -> str:
+    """'what is 2+2?' → '2+2': the question phrase before an expression and the ? after it."""
+    return _QUESTION.sub("", text).strip().rstrip("?").rstrip()
+
+
+def looks_like_math(text: str) -> bool:
+    """True for typed text with a digit and no words ("2x+3=11", "y+2=5", "what is 2+2?"), not
+    for "I have 3 cats". What passes goes to solve_text, whose error explains what it cannot
+    read."""
+    text = strip_question(text)
+    return any(c.isdigit() for c in text) and not _WORD.search(text)
 
 
 def tokenize(text: str) -> list[str]:
@@ -272,11 +293,23 @@ def tokenize(text: str) -> list[str]:
                 raise ExpressionError("two numbers are separated only by a space")
             tokens.append(token)
         else:
-            raise ExpressionError(_UNREADABLE)
+            raise ExpressionError(_unreadable(text))
         in_superscript = char in _SUPERSCRIPTS
         spaced = False
         i += 1
     return tokens
+
+
+def _unreadable(text: str) -> str:
+    """Why typed text can't be read, naming unknowns other than x (single Latin letters)."""
+    letters = [c for c in text if c.isalpha()]
+    others = list(dict.fromkeys(c for c in letters if _TYPED.get(c) != "x"))
+    if _WORD.search(text) or not others or not all(c.isascii() for c in others):
+        return _UNREADABLE
+    names = " and ".join(others)
+    if len(others) < len(letters):  # x is there too
+        return f"I can only solve for one unknown, x, so far; this also has {names}"
+    return f"I can only solve for x so far, not {names}"
 
 
 def written(text: str, tokens: Sequence[str]) -> str:

@@ -36,6 +36,7 @@ from recognizer.grammar import (
     Variable,
     canonical,
     parse,
+    strip_question,
     tokenize,
     written,
 )
@@ -488,7 +489,9 @@ def solve_tokens(tokens: Sequence[str]) -> Solution:
 
 
 def solve_text(text: str) -> Solution:
-    """Solve what a user typed; problems go into Solution.error, never raised."""
+    """Solve what a user typed ("2x+3=11", "what is 2+2?"); problems go into Solution.error,
+    never raised."""
+    text = strip_question(text)
     try:
         tokens = tokenize(text)
     except ExpressionError as error:

@@ -155,6 +155,21 @@ def test_typed_expression_is_solved(telegram: FakeTelegram, typed: str, expected
     assert expected in telegram.wait_for_reply(message).params["text"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("y+2=5", "⚠️ I can only solve for x so far, not y"),
+        ("2x+3y=5", "⚠️ I can only solve for one unknown, x, so far; this also has y"),
+        ("what is 2+2?", "🧮 <b>2 + 2</b>\n= <b>4</b>"),
+    ],
+)
+def test_math_out_of_scope_is_named_and_questions_are_answered(
+    telegram: FakeTelegram, typed: str, expected: str
+) -> None:
+    text = telegram.wait_for_reply(telegram.send_text(new_chat(), typed)).params["text"]
+    assert text.startswith(expected)
+
+
 def test_plain_chat_gets_a_hint_in_private_only(telegram: FakeTelegram) -> None:
     private = telegram.send_text(new_chat(), "hello")
     assert telegram.wait_for_reply(private).params["text"] == replies.NOT_MATH_HINT

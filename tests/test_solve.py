@@ -251,9 +251,25 @@ def test_500_nested_parentheses():
 
 
 def test_garbage_text_is_an_error_not_an_exception():
-    solution = solve_text("what is 2+2?")
+    solution = solve_text("what is love?")
     assert solution == Solution(None, None, error=solution.error)
     assert "I can only read" in solution.error
+
+
+@pytest.mark.parametrize(
+    ("text", "result"), [("what is 2+2?", "4"), ("solve for x: 2x+3=11", "x = 4"), ("2+2=?", "4")]
+)
+def test_a_question_around_the_expression_is_answered(text, result):
+    assert answer(text).result == result
+
+
+def test_a_question_phrase_does_not_shift_the_division_signs():
+    assert solve_text("calculate: 6:3 + 1/2").written == "6÷3+1/2"
+
+
+def test_other_unknowns_are_named_in_the_error():
+    assert error_of("y+2=5") == "I can only solve for x so far, not y"
+    assert "one unknown" in error_of("2x+3y=5")
 
 
 def test_parse_errors_keep_the_expression():
