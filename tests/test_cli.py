@@ -45,7 +45,8 @@ def test_bad_file_is_reported_not_raised(tmp_path, capsys):
     assert second["error"].startswith("cannot read the file")
 
 
-def test_module_entry_point(photos):
+def test_module_entry_point_prints_no_runtime_notices(photos):
     run = subprocess.run([sys.executable, "-m", "recognizer", str(photos / "b.jpg")],
                          capture_output=True, text=True, timeout=120, check=True)
     assert run.stdout.strip().endswith("9-5 = 4")
+    assert run.stderr == ""  # no "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
