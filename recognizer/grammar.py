@@ -301,10 +301,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def _unreadable(text: str) -> str:
-    """Why typed text can't be read, naming unknowns other than x (single Latin letters)."""
+    """Why typed text can't be read, naming unknowns other than x (single Latin letters; not e,
+    which is more likely 1e308 or Euler's number than an unknown)."""
     letters = [c for c in text if c.isalpha()]
     others = list(dict.fromkeys(c for c in letters if _TYPED.get(c) != "x"))
-    if _WORD.search(text) or not others or not all(c.isascii() for c in others):
+    if _WORD.search(text) or not others or not all(c.isascii() and c not in "eE" for c in others):
         return _UNREADABLE
     names = " and ".join(others)
     if len(others) < len(letters):  # x is there too

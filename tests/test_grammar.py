@@ -177,7 +177,7 @@ def test_tokenize_typed_text(text, tokens):
     assert tokenize(text) == list(tokens)
 
 
-@pytest.mark.parametrize("text", ["hello", "2+yy", "√4", "1;2", "2 & 3", "2π"])
+@pytest.mark.parametrize("text", ["hello", "2+yy", "√4", "1;2", "2 & 3", "2π", "1e308"])
 def test_tokenize_rejects_other_characters(text):
     with pytest.raises(ExpressionError, match="I can only read digits"):
         tokenize(text)
