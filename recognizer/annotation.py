@@ -110,14 +110,13 @@ def _draw_text(canvas: np.ndarray, label: Label, font_scale: float, thickness: i
         return
     # Centred on the middle of a digit's height, in the font's line thickness.
     _, baseline = cv2.getTextSize("0", _FONT, font_scale, thickness)
-    weight = thickness
     cx, cy, r = x + w // 2, y + (h - baseline) // 2, max(2, round(w * 0.4))
     if label.text == "×":
         r = max(2, round(r * 0.75))
-        cv2.line(canvas, (cx - r, cy - r), (cx + r, cy + r), label.colour, weight, cv2.LINE_AA)
-        cv2.line(canvas, (cx - r, cy + r), (cx + r, cy - r), label.colour, weight, cv2.LINE_AA)
+        cv2.line(canvas, (cx - r, cy - r), (cx + r, cy + r), label.colour, thickness, cv2.LINE_AA)
+        cv2.line(canvas, (cx - r, cy + r), (cx + r, cy - r), label.colour, thickness, cv2.LINE_AA)
         return
-    cv2.line(canvas, (cx - r, cy), (cx + r, cy), label.colour, weight, cv2.LINE_AA)
+    cv2.line(canvas, (cx - r, cy), (cx + r, cy), label.colour, thickness, cv2.LINE_AA)
     if label.text == "÷":
-        for dy in (-r // 2 - weight, r // 2 + weight):
-            cv2.circle(canvas, (cx, cy + dy), weight, label.colour, -1, cv2.LINE_AA)
+        for dy in (-r // 2 - thickness, r // 2 + thickness):
+            cv2.circle(canvas, (cx, cy + dy), thickness, label.colour, -1, cv2.LINE_AA)

@@ -15,14 +15,13 @@ where any divisor is zero are excluded.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import mpmath
 import sympy
@@ -496,4 +495,4 @@ def solve_text(text: str) -> Solution:
         tokens = tokenize(text)
     except ExpressionError as error:
         return Solution(None, None, error=str(error))
-    return dataclasses.replace(solve_tokens(tokens), written=written(text, tokens))
+    return replace(solve_tokens(tokens), written=written(text, tokens))
