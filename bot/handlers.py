@@ -26,6 +26,7 @@ from bot import delivery, replies
 from bot.limits import SlidingWindowLimiter
 from recognizer import annotate, recognize, solve_text
 from recognizer.decode import MAX_PIXELS
+from recognizer.grammar import looks_like_math
 from recognizer.types import RecognizerError
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ CHAT_ACTION_REFRESH_SECONDS = 4.5  # Telegram shows a chat action for about 5 s
 # An answer within this time needs no "typing…" first; skipping it saves a request per photo,
 # and under a burst those requests spend the same 30 messages/s as the answers.
 CHAT_ACTION_DELAY_SECONDS = 1.0
-_VARIABLE_LETTERS = "xXхХ"  # Latin and Cyrillic x, as solve_text reads them
 
 Handler = Callable[..., Awaitable[str | None]]  # (update, context, *more) -> outcome
 T = TypeVar("T")
@@ -209,7 +209,7 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await target.reply_text(
         replies.format_correction_prompt(expression),
         reply_markup=ForceReply(
-            selective=True, input_field_placeholder=(expression or "2x+3=11")[:64]
+            selective=True, input_field_placeholder=replies.correction_placeholder(expression)
         ),
     )
     return "prompted"
@@ -285,7 +285,10 @@ async def _answer_image(message: Message, context: ContextTypes.DEFAULT_TYPE, fi
         recognition = await _run(context, recognize, image)
     await message.reply_text(
         replies.format_recognition(recognition),
-        reply_markup=replies.answer_keyboard(recognition.expression, bool(recognition.symbols)),
+        # The written form keeps a drawn ÷ for the correction prompt.
+        reply_markup=replies.answer_keyboard(
+            recognition.written or recognition.expression, bool(recognition.symbols)
+        ),
     )
     return "solved" if recognition.error is None else "not_solved"
 
@@ -311,16 +314,6 @@ async def _refused_by(limiter: SlidingWindowLimiter, message: Message) -> bool:
     if retry_after and limiter.first_refusal(sender):
         await message.reply_text(replies.format_rate_limited(retry_after))
     return bool(retry_after)
-
-
-def looks_like_math(text: str) -> bool:
-    """True for text with a digit and no words ("2x+3=11", "2+2=?"), not for "I have 3 cats".
-
-    What passes goes to solve_text, whose error explains anything it cannot read.
-    """
-    return any(c.isdigit() for c in text) and not any(
-        c.isalpha() and c not in _VARIABLE_LETTERS for c in text
-    )
 
 
 def _sender(message: Message) -> int:

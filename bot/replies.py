@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import math
-import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from recognizer.display import (
+    UNSURE_BELOW,
+    render_expression,
+    show_answer,
+    show_expression,
+    symbol_text,
+)
 from recognizer.types import Recognition, Solution
 
-UNSURE_BELOW = 0.6  # a symbol read with less confidence than this is listed for the user to check
-MAX_SHOWN_CHARS = 300  # echoed expressions are cut so a reply stays far below Telegram's 4096
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for inline button callback data
 CORRECT_PREFIX = "fix"
 SHOW_CALLBACK = "show"
 
-_SUPERSCRIPT = str.maketrans("0123456789+-=()x", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˣ")
-_BINARY = {"+": " + ", "*": " × ", "/": " ÷ ", "=": " = "}
-_SYMBOL_NAMES = {"*": "×", "/": "÷", "-": "−"}
 _VERDICTS = {"true": "✅ true", "false": "❌ false"}
-_CANONICAL_TOKEN = re.compile(r"[0-9.]+|[x+\-*/()=^]")
 
 HELP_TEXT = (
     "<b>Send me a photo of a handwritten expression and I will solve it.</b>\n\n"
@@ -55,53 +55,44 @@ FILE_TOO_BIG = (
 TOO_MANY_PIXELS = "That image has too many pixels for me. Send a smaller image or a normal photo."
 GENERIC_APOLOGY = "😕 Sorry, something went wrong on my side. Please try again in a moment."
 ORIGINAL_GONE = "I can't find your original photo any more. Send it again, please."
-ANNOTATION_CAPTION = "🔍 What I saw: a box around each symbol, with the label I read."
+ANNOTATION_CAPTION = (
+    "🔍 What I saw: a box around each symbol I found, labelled with what I read. "
+    "Green: I'm sure. Orange: I'm not sure, please check it."
+)
 PHOTO_TIPS = "Tip: one expression, written large and dark on plain paper, photographed straight on."
 
 
-def render_expression(expression: str) -> str:
-    """Canonical expression -> readable text: ×, ÷, −, superscripts and fractions as a⁄b."""
-    tokens = _CANONICAL_TOKEN.findall(expression)
-    if "".join(tokens) != expression:  # not canonical: show it as it is
-        return _shorten(expression)
-    return _shorten(_render_tokens(tokens))
-
-
-def render_result(result: str) -> str:
-    """A sympy-printed value ("-7/2", "x = 2**(1/2)", "no solution") -> readable text."""
-    text = re.sub(r"sqrt\((\d+|x)\)", r"√\1", result).replace("sqrt", "√")
-    text = text.replace("**", "^").replace("*", "·").replace("-", "−")
-    text = re.sub(r"\^\(([0-9+−=()x]+)\)|\^([0-9]+)", _superscript_match, text)
-    return _shorten(text)
-
-
-def unsure_symbols(recognition: Recognition) -> list[str]:
-    """Low-confidence symbols as "7 (or 1)", in reading order, without repeats."""
-    notes: list[str] = []
+def unsure_symbols(recognition: Recognition) -> list[tuple[str, str | None]]:
+    """Low-confidence symbols with their likeliest alternative, as written ("×", not "*"), in
+    reading order, without repeats."""
+    notes: list[tuple[str, str | None]] = []
     for symbol in recognition.symbols:
         if symbol.confidence >= UNSURE_BELOW:
             continue
-        note = _symbol_name(symbol.label)
-        if symbol.alternatives:
-            note += f" (or {_symbol_name(symbol.alternatives[0].label)})"
+        alternative = symbol.alternatives[0].label if symbol.alternatives else None
+        note = (symbol_text(symbol.label), alternative and symbol_text(alternative))
         if note not in notes:
             notes.append(note)
     return notes
 
 
+def _unsure_note(symbol: str, alternative: str | None) -> str:
+    """`(` might be `÷`: single symbols in code stand out from the sentence around them."""
+    note = f"<code>{escape(symbol)}</code>"
+    return f"{note} might be <code>{escape(alternative)}</code>" if alternative else note
+
+
 def format_answer(solution: Solution) -> str:
-    """The answer line(s): '= 7/2 ≈ 3.5', 'x = 4', or the error sentence."""
+    """The answer line(s): '= 7/2 ≈ 3.5', 'x = 4', '= 0.3', or the error sentence."""
     if solution.error or solution.result is None:
         return format_error(solution.error or "I could not solve this.")
-    value = escape(render_result(solution.result))
-    if "=" not in (solution.expression or ""):
-        line = f"= <b>{value}</b>"
-    else:  # an equation: "x = 4", "no solution", "any x", or true/false without x
-        line = f"<b>{_VERDICTS.get(solution.result, value)}</b>"
-    if solution.approximation:
-        approximation = escape(render_result(solution.approximation))
-        # Equation decimals come as "x ≈ 1.41"; a plain value needs its own ≈.
-        line += f"\n{approximation}" if "≈" in approximation else f" ≈ {approximation}"
+    shown = show_answer(solution)
+    line = f"<b>{escape(_VERDICTS.get(shown.main, shown.main))}</b>"
+    if shown.lead:
+        line = f"{shown.lead} {line}"
+    if shown.note:
+        separator = " " if shown.lead else "\n"  # an equation's note lists every root
+        line += f"{separator}{escape(shown.note)}"
     return line
 
 
@@ -114,10 +105,11 @@ def format_recognition(recognition: Recognition) -> str:
     """Reply to a photo: what was read, which symbols to check, and the answer."""
     if recognition.expression is None:
         return f"{format_answer(recognition)}\n\n{PHOTO_TIPS}"
-    lines = [f"📷 I read: <b>{escape(render_expression(recognition.expression))}</b>"]
+    lines = [f"📷 I read: <b>{escape(show_expression(recognition))}</b>"]
     unsure = unsure_symbols(recognition)
     if unsure:
-        lines.append(f"🤔 I'm not sure about: {escape(', '.join(unsure))}")
+        notes = ", ".join(_unsure_note(symbol, alternative) for symbol, alternative in unsure)
+        lines.append(f"🤔 I'm not sure about: {notes}")
     lines.append(format_answer(recognition))
     if unsure or recognition.error:
         lines.append("\nIf I misread something, tap ✏️ <i>Correct it</i>.")
@@ -128,7 +120,7 @@ def format_typed(solution: Solution) -> str:
     """Reply to a typed (or corrected) expression."""
     if solution.expression is None:
         return f"{format_answer(solution)}\nType it like <code>12/4</code> or <code>2x+3=11</code>."
-    heading = f"🧮 <b>{escape(render_expression(solution.expression))}</b>"
+    heading = f"🧮 <b>{escape(show_expression(solution))}</b>"
     return f"{heading}\n{format_answer(solution)}"
 
 
@@ -169,9 +161,14 @@ def format_correction_prompt(expression: str | None) -> str:
     if expression is None:
         return "✏️ Reply to this message with the right expression, e.g. <code>2x+3=11</code>."
     return (
-        f"✏️ I read <code>{escape(expression)}</code> (tap to copy). "
+        f"✏️ I read <code>{escape(render_expression(expression))}</code> (tap to copy). "
         "Reply to this message with the right expression."
     )
+
+
+def correction_placeholder(expression: str | None) -> str:
+    """Hint in the input field under the correction prompt (Telegram allows 64 characters)."""
+    return render_expression(expression)[:64] if expression else "2x + 3 = 11"
 
 
 def answer_keyboard(expression: str | None, can_show: bool) -> InlineKeyboardMarkup | None:
@@ -208,94 +205,5 @@ def expression_from_correction_data(data: str) -> str | None:
     return expression or None
 
 
-def _render_tokens(tokens: list[str]) -> str:
-    parts: list[str] = []
-    previous: str | None = None  # last token class, to tell unary from binary minus
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        close = _closing(tokens, i) if token == "(" else None
-        if close is not None:
-            denominator_close = _fraction_denominator(tokens, close)
-            if denominator_close is not None:
-                denominator = tokens[close + 3 : denominator_close]
-                parts.append(_fraction(tokens[i + 1 : close], denominator))
-                i = denominator_close + 1
-            else:
-                parts.append("(" + _render_tokens(tokens[i + 1 : close]) + ")")
-                i = close + 1
-            previous = "operand"
-            continue
-        if token == "^" and i + 1 < len(tokens):
-            exponent_close = _closing(tokens, i + 1) if tokens[i + 1] == "(" else None
-            if exponent_close is not None:
-                parts.append(_superscript(tokens[i + 2 : exponent_close]))
-                i = exponent_close + 1
-            else:
-                parts.append(_superscript(tokens[i + 1 : i + 2]))
-                i += 2
-            previous = "operand"
-            continue
-        if token == "-":
-            parts.append("−" if previous in (None, "operator") else " − ")
-            previous = "operator"
-        elif token in _BINARY or token in "(^":
-            parts.append(_BINARY.get(token, token))
-            previous = "operator"
-        else:
-            parts.append(token)
-            previous = "operand"
-        i += 1
-    return "".join(parts)
-
-
-def _closing(tokens: list[str], open_index: int) -> int | None:
-    depth = 0
-    for index in range(open_index, len(tokens)):
-        depth += {"(": 1, ")": -1}.get(tokens[index], 0)
-        if depth == 0:
-            return index
-    return None
-
-
-def _fraction_denominator(tokens: list[str], numerator_close: int) -> int | None:
-    """If ')' at numerator_close starts ')/(', the index of the denominator's ')'."""
-    slash, open_index = numerator_close + 1, numerator_close + 2
-    if tokens[slash : open_index + 1] != ["/", "("]:
-        return None
-    return _closing(tokens, open_index)
-
-
-def _fraction(numerator: list[str], denominator: list[str]) -> str:
-    if len(numerator) == 1 and len(denominator) == 1:
-        return f"{numerator[0]}⁄{denominator[0]}"  # fraction slash: fonts draw it as a fraction
-    return f"{_grouped(numerator)}/{_grouped(denominator)}"
-
-
-def _grouped(tokens: list[str]) -> str:
-    rendered = _render_tokens(tokens)
-    return rendered if len(tokens) == 1 else f"({rendered})"
-
-
-def _superscript(tokens: list[str]) -> str:
-    raw = "".join(tokens)
-    if raw and all(c in "0123456789+-=()x" for c in raw):
-        return raw.translate(_SUPERSCRIPT)
-    return f"^{_grouped(tokens)}"
-
-
-def _superscript_match(match: re.Match[str]) -> str:
-    group = (match.group(1) or match.group(2)).replace("−", "-")
-    return group.translate(_SUPERSCRIPT)
-
-
-def _symbol_name(label: str) -> str:
-    return _SYMBOL_NAMES.get(label, label)
-
-
 def _whole_seconds(seconds: float) -> int:
     return max(1, math.ceil(seconds))
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"

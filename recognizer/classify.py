@@ -8,6 +8,8 @@ not thread-safe, so each thread gets its own; the model files are read once per 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from functools import cache
 from pathlib import Path
@@ -28,6 +30,36 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # in chunks of 32: per symbol that is as fast as 128, and a 128 interpreter would hold ~0.9 MB
 # more per model and thread (docs/evidence.md, "Memory").
 _BUCKETS = (1, 8, 32)
+
+
+_notice_lock = threading.Lock()
+_notice_printed = False
+
+
+def _allocate(interpreter: Interpreter) -> None:
+    """allocate_tensors, without LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for
+    CPU." on stderr.
+
+    LiteRT prints it from C++ once per process, at the first allocation, with no option to turn
+    it off short of dropping the XNNPACK delegate (3× slower here). So the first allocation runs
+    with the process's stderr (fd 2) pointed at /dev/null; later ones print nothing anyway. The
+    lock keeps other threads' allocations from racing it.
+    """
+    global _notice_printed
+    with _notice_lock:
+        if not _notice_printed:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            try:
+                with open(os.devnull, "wb") as devnull:
+                    os.dup2(devnull.fileno(), 2)
+                interpreter.allocate_tensors()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            _notice_printed = True
+            return
+    interpreter.allocate_tensors()
 
 
 @cache
@@ -61,7 +93,7 @@ class _Model:
             interpreter = Interpreter(model_content=_model_bytes(self.path), num_threads=1)
             index = interpreter.get_input_details()[0]["index"]
             interpreter.resize_tensor_input(index, [batch, 28, 28, 1])
-            interpreter.allocate_tensors()
+            _allocate(interpreter)
             cache_[batch] = interpreter
         return cache_[batch]
 

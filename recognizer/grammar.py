@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+from recognizer.display import symbol_text
 from recognizer.types import ExpressionError
 
 MAX_ITEMS = 200
@@ -33,8 +35,6 @@ MAX_DEPTH = 100
 BEAM_WIDTH = 32
 
 DIGITS = "0123456789"
-# How an operator is shown to the user in error messages.
-_SHOWN = {"*": "×", "/": "÷", "-": "−", "+": "+", "^": "^", "=": "=", ")": ")"}
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class _Parser:
             self.take()
             self.depth -= 1
             return inner
-        shown = _SHOWN[kind]
+        shown = symbol_text(kind)
         if kind == ")":
             if previous == "(":
                 raise ExpressionError("there is nothing inside the parentheses ()")
@@ -216,7 +216,7 @@ class _Parser:
             raise ExpressionError(f"the expression can't start with {shown}")
         if previous == "(":
             raise ExpressionError(f"a number is missing after '(' and before {shown}")
-        raise ExpressionError(f"two operators in a row: {_SHOWN[previous]} {shown}")
+        raise ExpressionError(f"two operators in a row: {symbol_text(previous)} {shown}")
 
 
 def parse(tokens: Sequence[str]) -> Node:
@@ -232,7 +232,7 @@ _TYPED = {
     ".": ".", ",": ".",  # a comma is a decimal point, as in much of Europe
     "+": "+", "-": "-", "−": "-", "–": "-", "—": "-",
     "*": "*", "×": "*", "·": "*", "⋅": "*", "∙": "*",
-    "/": "/", "÷": "/", ":": "/", "∕": "/",
+    "/": "/", "÷": "/", ":": "/", "∕": "/", "⁄": "/",  # the last is how fractions are shown
     "^": "^", "=": "=",
     "(": "(", "[": "(", "{": "(", ")": ")", "]": ")", "}": ")",
     "x": "x", "X": "x", "х": "x", "Х": "x",  # the last two are Cyrillic, common on phones
@@ -240,6 +240,26 @@ _TYPED = {
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
 _NUMBER_CHARS = DIGITS + "."
 _UNREADABLE = "I can only read digits, + − × ÷ ^ ( ) = and x"
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: words, not unknowns like 3y
+# A question around the expression: "what is 2+2?", "solve for x: 2x+3=11", "calculate 12/4".
+_QUESTION = re.compile(
+    r"^\s*(?:what\s+is|what'?s|how\s+much\s+is|calculate|compute|evaluate|simplify|solve)\b"
+    r"(?:\s+for\s+x\s*[:,])?[\s:,]*",
+    re.IGNORECASE,
+)
+
+
+def strip_question(text: str) -> str:
+    """'what is 2+2?' → '2+2': the question phrase before an expression and the ? after it."""
+    return _QUESTION.sub("", text).strip().rstrip("?").rstrip()
+
+
+def looks_like_math(text: str) -> bool:
+    """True for typed text with a digit and no words ("2x+3=11", "y+2=5", "what is 2+2?"), not
+    for "I have 3 cats". What passes goes to solve_text, whose error explains what it cannot
+    read."""
+    text = strip_question(text)
+    return any(c.isdigit() for c in text) and not _WORD.search(text)
 
 
 def tokenize(text: str) -> list[str]:
@@ -273,11 +293,34 @@ def tokenize(text: str) -> list[str]:
                 raise ExpressionError("two numbers are separated only by a space")
             tokens.append(token)
         else:
-            raise ExpressionError(_UNREADABLE)
+            raise ExpressionError(_unreadable(text))
         in_superscript = char in _SUPERSCRIPTS
         spaced = False
         i += 1
     return tokens
+
+
+def _unreadable(text: str) -> str:
+    """Why typed text can't be read, naming unknowns other than x (single Latin letters; not e,
+    which is more likely 1e308 or Euler's number than an unknown)."""
+    letters = [c for c in text if c.isalpha()]
+    others = list(dict.fromkeys(c for c in letters if _TYPED.get(c) != "x"))
+    if _WORD.search(text) or not others or not all(c.isascii() and c not in "eE" for c in others):
+        return _UNREADABLE
+    names = " and ".join(others)
+    if len(others) < len(letters):  # x is there too
+        return f"I can only solve for one unknown, x, so far; this also has {names}"
+    return f"I can only solve for x so far, not {names}"
+
+
+def written(text: str, tokens: Sequence[str]) -> str:
+    """The tokens of text, with ÷ for each division typed as a division sign (÷ or :) rather
+    than a slash: the display keeps the sign and shows the others as fractions."""
+    # Each division character of text became exactly one "/" token, in the same order.
+    signs = iter(char for char in text if _TYPED.get(char) == "/")
+    return "".join(
+        ("÷" if next(signs) in "÷:" else "/") if token == "/" else token for token in tokens
+    )
 
 
 # ---------------------------------------------------------------- decoding

@@ -8,6 +8,7 @@ import time
 import cv2
 import numpy as np
 
+from recognizer.annotation import annotated
 from recognizer.classify import default_classifier
 from recognizer.clean import Cleaned, clean, deskewed
 from recognizer.decode import decode_image, read_header
@@ -85,6 +86,7 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     confidence = float(np.prod([s.confidence for s in symbols])) if symbols else 0.0
     return Recognition(expression=solution.expression, result=solution.result,
                        approximation=solution.approximation, error=solution.error,
+                       written=_written(segments, slots, tokens),
                        confidence=round(confidence, 4), symbols=symbols, ms=watch.total)
 
 
@@ -168,6 +170,15 @@ def _reads(segments: list[Segment], slots: list[Slot], tokens: list[str],
     return tuple(reads)
 
 
+def _written(segments: list[Segment], slots: list[Slot], tokens: list[str]) -> str:
+    """The expression with ÷ for each division drawn as a division sign, for display."""
+    return "".join(
+        "÷" if token == "/" and slot.symbol is not None
+        and _glyph(token, segments[slot.symbol], slot) == "÷" else token
+        for slot, token in zip(slots, tokens, strict=True)
+    )
+
+
 def _scaled(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
     x, y, w, h = box
     return round(x * factor), round(y * factor), round(w * factor), round(h * factor)
@@ -190,16 +201,8 @@ def annotate(image_bytes: bytes) -> bytes:
     image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
     segments, slots = classify_and_arrange(segments, watch)
     tokens, _ = _tokens(slots)
-    canvas = deskewed(image, cleaned.angle).copy()
-    scale = max(canvas.shape[:2]) / 1000
-    for read in _reads(segments, slots, tokens):
-        x, y, w, h = read.box
-        colour = (40, 160, 40) if read.confidence >= 0.8 else (0, 140, 255)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, max(1, round(2 * scale)))
-        cv2.putText(canvas, read.label, (x, max(12, y - round(6 * scale))),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale + 0.3, colour,
-                    max(1, round(2 * scale)), cv2.LINE_AA)
-    ok, png = cv2.imencode(".png", canvas)
+    picture, _ = annotated(deskewed(image, cleaned.angle), _reads(segments, slots, tokens))
+    ok, png = cv2.imencode(".png", picture)
     if not ok:
         raise RecognizerError("I couldn't draw the annotated picture.")
     return png.tobytes()

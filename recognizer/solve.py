@@ -18,9 +18,10 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import mpmath
 import sympy
@@ -34,7 +35,9 @@ from recognizer.grammar import (
     Variable,
     canonical,
     parse,
+    strip_question,
     tokenize,
+    written,
 )
 from recognizer.types import ExpressionError, MathError, RecognizerError, Solution
 
@@ -51,7 +54,8 @@ MAX_EXACT_ROOT_CHARS = 120  # longer exact solutions (cubic/quartic formulas) ar
 MAX_EXPAND_OPS = 60
 MAX_EXPAND_POWER = 64
 TIME_BUDGET_SECONDS = 2.0
-SIGNIFICANT_DIGITS = 15
+SIGNIFICANT_DIGITS = 15  # working precision of numeric checks
+SHOWN_DIGITS = 10  # significant digits of a decimal shown to a person
 
 X = sympy.Symbol("x")
 _LOG10_2 = math.log10(2)
@@ -256,7 +260,9 @@ def _is_zero(value: sympy.Expr) -> bool:
 def _decimal(value: sympy.Expr) -> str:
     if value.is_Integer:
         return str(value)
-    return mpmath.nstr(_to_mpf(value), SIGNIFICANT_DIGITS)
+    # nstr writes a value that rounds to a whole number as "6172839451.0"; after ≈ that .0 would
+    # claim a digit that was rounded away.
+    return re.sub(r"\.0(?=e|$)", "", mpmath.nstr(_to_mpf(value), SHOWN_DIGITS))
 
 
 def _value_answer(value: sympy.Expr) -> Answer:
@@ -482,9 +488,11 @@ def solve_tokens(tokens: Sequence[str]) -> Solution:
 
 
 def solve_text(text: str) -> Solution:
-    """Solve what a user typed; problems go into Solution.error, never raised."""
+    """Solve what a user typed ("2x+3=11", "what is 2+2?"); problems go into Solution.error,
+    never raised."""
+    text = strip_question(text)
     try:
         tokens = tokenize(text)
     except ExpressionError as error:
         return Solution(None, None, error=str(error))
-    return solve_tokens(tokens)
+    return replace(solve_tokens(tokens), written=written(text, tokens))

@@ -45,6 +45,9 @@ class Solution:
     result: str | None  # exact value as sympy prints it, or "x = 4", "no solution", "any x"
     approximation: str | None = None  # decimal when the exact value is not an integer
     error: str | None = None  # a sentence a user can read
+    # For display: the expression with ÷ where a division sign (÷, :) was written; a slash or a
+    # fraction bar stays /, shown as a fraction. None when not known.
+    written: str | None = None
 
 
 @dataclass(frozen=True)

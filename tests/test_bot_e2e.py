@@ -182,7 +182,7 @@ def test_image_sent_as_a_file_is_answered(
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("12/4", "🧮 <b>12 ÷ 4</b>\n= <b>3</b>"),
+        ("12/4", "🧮 <b>12⁄4</b>\n= <b>3</b>"),
         ("2x+3=11", "<b>x = 4</b>"),
         ("(1+2)^3", "🧮 <b>(1 + 2)³</b>\n= <b>27</b>"),
         ("7×8÷4", "= <b>14</b>"),
@@ -193,6 +193,21 @@ def test_image_sent_as_a_file_is_answered(
 def test_typed_expression_is_solved(telegram: FakeTelegram, typed: str, expected: str) -> None:
     message = telegram.send_text(new_chat(), typed)
     assert expected in telegram.wait_for_reply(message).params["text"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("y+2=5", "⚠️ I can only solve for x so far, not y"),
+        ("2x+3y=5", "⚠️ I can only solve for one unknown, x, so far; this also has y"),
+        ("what is 2+2?", "🧮 <b>2 + 2</b>\n= <b>4</b>"),
+    ],
+)
+def test_math_out_of_scope_is_named_and_questions_are_answered(
+    telegram: FakeTelegram, typed: str, expected: str
+) -> None:
+    text = telegram.wait_for_reply(telegram.send_text(new_chat(), typed)).params["text"]
+    assert text.startswith(expected)
 
 
 def test_plain_chat_gets_a_hint_in_private_only(telegram: FakeTelegram) -> None:
@@ -236,9 +251,12 @@ def test_replying_to_an_answer_with_a_correction_solves_it(telegram: FakeTelegra
     assert text == "🧮 <b>3 + 6</b>\n= <b>9</b>"
 
 
-def test_correct_button_asks_for_the_fix_with_force_reply(telegram: FakeTelegram) -> None:
+@pytest.mark.parametrize(("written", "shown"), [("6-2", "6 − 2"), ("8÷2", "8 ÷ 2")])
+def test_correct_button_asks_for_the_fix_with_force_reply(
+    telegram: FakeTelegram, written: str, shown: str
+) -> None:
     chat = new_chat()
-    photo = telegram.send_photo(chat, encoded("6-2"))
+    photo = telegram.send_photo(chat, encoded(written))
     answer = telegram.wait_for_reply(photo)
     correct_data = buttons(answer)[0]
     query_id = telegram.press_button(telegram.sent_message(answer), correct_data)
@@ -252,9 +270,8 @@ def test_correct_button_asks_for_the_fix_with_force_reply(telegram: FakeTelegram
     assert prompt.params["reply_markup"]["force_reply"] is True
     assert prompt.params["reply_markup"]["selective"] is True
     assert prompt.reply_to == photo["message_id"]  # so the selective ForceReply targets its sender
-    expression = replies.expression_from_correction_data(correct_data)
-    if expression is not None:
-        assert f"<code>{expression}</code>" in prompt.params["text"]
+    assert f"<code>{shown}</code>" in prompt.params["text"]
+    assert prompt.params["reply_markup"]["input_field_placeholder"] == shown
 
     fix = telegram.send_text(chat, "6-1", reply_to=telegram.sent_message(prompt))
     assert "= <b>5</b>" in telegram.wait_for_reply(fix).params["text"]

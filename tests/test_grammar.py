@@ -15,7 +15,9 @@ from recognizer.grammar import (
     Variable,
     canonical,
     decode,
+    looks_like_math,
     parse,
+    strip_question,
     tokenize,
 )
 from recognizer.types import ExpressionError
@@ -175,10 +177,61 @@ def test_tokenize_typed_text(text, tokens):
     assert tokenize(text) == list(tokens)
 
 
-@pytest.mark.parametrize("text", ["hello", "2+y", "√4", "1;2", "2 & 3"])
+@pytest.mark.parametrize("text", ["hello", "2+yy", "√4", "1;2", "2 & 3", "2π", "1e308"])
 def test_tokenize_rejects_other_characters(text):
     with pytest.raises(ExpressionError, match="I can only read digits"):
         tokenize(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("y+2=5", "I can only solve for x so far, not y"),
+        ("2a+3b=5", "I can only solve for x so far, not a and b"),
+        ("2x+3y=5", "I can only solve for one unknown, x, so far; this also has y"),
+    ],
+)
+def test_other_unknowns_than_x_are_named(text, message):
+    with pytest.raises(ExpressionError) as raised:
+        tokenize(text)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expression"),
+    [
+        ("what is 2+2?", "2+2"),
+        ("What's 3×4 ?", "3×4"),
+        ("how much is 7-2", "7-2"),
+        ("calculate: 12/4", "12/4"),
+        ("solve for x: 2x+3=11", "2x+3=11"),
+        ("solve 2x+3=11", "2x+3=11"),
+        ("2+2=?", "2+2="),
+        ("2+2", "2+2"),
+        ("whatever 2", "whatever 2"),
+    ],
+)
+def test_strip_question(text, expression):
+    assert strip_question(text) == expression
+
+
+@pytest.mark.parametrize(
+    ("text", "math"),
+    [
+        ("2x+3=11", True),
+        ("y+2=5", True),
+        ("2x+3y=5", True),
+        ("what is 2+2?", True),
+        ("2+2=?", True),
+        ("х+1=2", True),  # Cyrillic х
+        ("I have 3 cats", False),
+        ("hello", False),
+        ("what is love?", False),
+        ("x", False),
+    ],
+)
+def test_looks_like_math(text, math):
+    assert looks_like_math(text) is math
 
 
 def test_numbers_separated_by_a_space_are_an_error():

@@ -155,6 +155,12 @@ def test_white_on_black_board():
     assert recognize(png(image)).result == "3"
 
 
+@pytest.mark.parametrize(("drawn", "written"), [("8÷2", "8÷2"), ("8/2", "8/2")])
+def test_the_division_sign_drawn_is_kept_for_display(drawn, written):
+    recognition = recognize(png(draw_expression(drawn, 1)))
+    assert (recognition.expression, recognition.written) == ("8/2", written)
+
+
 def test_symbols_carry_boxes_confidences_and_alternatives():
     recognition = recognize(png(draw_expression("4+5", 3)))
     assert [s.label for s in recognition.symbols] == ["4", "+", "5"]

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bot import replies
+from recognizer.solve import solve_text
 from recognizer.types import Alternative, Recognition, Solution, SymbolRead
 
 
@@ -43,51 +44,6 @@ def assert_valid_html(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("expression", "shown"),
-    [
-        ("12/4", "12 ÷ 4"),
-        ("2*x+3=11", "2 × x + 3 = 11"),
-        ("2x+3=11", "2x + 3 = 11"),
-        ("(1+2)^3", "(1 + 2)³"),
-        ("x^(-2)", "x⁻²"),
-        ("2^(1/2)", "2^(1 ÷ 2)"),
-        ("(3)/(4)+1", "3⁄4 + 1"),
-        ("(1+2)/(3-x)", "(1 + 2)/(3 − x)"),
-        ("((1)/(2))^2", "(1⁄2)²"),
-        ("-3-(-2)", "−3 − (−2)"),
-        ("3*-4", "3 × −4"),
-        ("1.5*x=3", "1.5 × x = 3"),
-        ("(1+2", "(1 + 2"),
-    ],
-)
-def test_render_expression(expression: str, shown: str) -> None:
-    assert replies.render_expression(expression) == shown
-
-
-def test_render_expression_leaves_non_canonical_text_alone_and_cuts_long_text() -> None:
-    assert replies.render_expression("2 apples") == "2 apples"
-    shown = replies.render_expression("1+" * 400 + "1")
-    assert len(shown) == replies.MAX_SHOWN_CHARS
-    assert shown.endswith("…")
-
-
-@pytest.mark.parametrize(
-    ("result", "shown"),
-    [
-        ("7/2", "7/2"),
-        ("-3", "−3"),
-        ("x = -1, x = 3", "x = −1, x = 3"),
-        ("sqrt(2)/2", "√2/2"),
-        ("x = 1 + sqrt(5)", "x = 1 + √5"),
-        ("x = 2**(1/3)", "x = 2^(1/3)"),
-        ("3*x**2", "3·x²"),
-    ],
-)
-def test_render_result(result: str, shown: str) -> None:
-    assert replies.render_result(result) == shown
-
-
-@pytest.mark.parametrize(
     ("solution", "answer"),
     [
         (Solution("2+3", "5"), "= <b>5</b>"),
@@ -95,6 +51,7 @@ def test_render_result(result: str, shown: str) -> None:
         (Solution("2x=8", "x = 4"), "<b>x = 4</b>"),
         (Solution("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414, x ≈ 1.414"),
          "<b>x = −√2, x = √2</b>\nx ≈ −1.414, x ≈ 1.414"),
+        (Solution("10/3", "10/3", "3.333333333"), "= <b>10/3</b> ≈ 3.333333333"),
         (Solution("2+2=4", "true"), "<b>✅ true</b>"),
         (Solution("2+2=5", "false"), "<b>❌ false</b>"),
         (Solution("1/0", None, error="division by zero"), "⚠️ Division by zero"),
@@ -106,6 +63,23 @@ def test_format_answer(solution: Solution, answer: str) -> None:
     assert_valid_html(answer)
 
 
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("0.1+0.2", "= <b>0.3</b>"),
+        ("0.5x=0.1", "<b>x = 0.2</b>"),
+        ("1.5*3", "= <b>4.5</b>"),
+        ("0.5/1.5", "≈ <b>0.3333333333</b> (exactly 1/3)"),
+        ("2^0.5", "≈ <b>1.414213562</b> (exactly √2)"),
+        ("x^2=0.5", "<b>x ≈ −0.7071067812, x ≈ 0.7071067812</b>\n(exactly x = −√2/2, x = √2/2)"),
+        ("1/3", "= <b>1/3</b> ≈ 0.3333333333"),  # no decimals asked: exact first
+        ("x^2=2", "<b>x = −√2, x = √2</b>\nx ≈ −1.414213562, x ≈ 1.414213562"),
+    ],
+)
+def test_a_question_with_decimals_is_answered_with_a_decimal_first(typed, answer) -> None:
+    assert replies.format_answer(solve_text(typed)) == answer
+
+
 def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
     recognition = Recognition(
         "17*1", "17", symbols=(symbol("1", 0.4, "7"), symbol("7", 0.99), symbol("*", 0.5, "+"),
@@ -113,9 +87,18 @@ def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
     )
     text = replies.format_recognition(recognition)
     assert text.startswith("📷 I read: <b>17 × 1</b>")
-    assert "I'm not sure about: 1 (or 7), × (or +)\n" in text
+    assert ("I'm not sure about: <code>1</code> might be <code>7</code>, "
+            "<code>×</code> might be <code>+</code>\n") in text
     assert "= <b>17</b>" in text
     assert "Correct it" in text
+    assert_valid_html(text)
+
+
+def test_unsure_symbols_are_named_as_written() -> None:
+    recognition = Recognition("2/(3-1)", "1", symbols=(symbol("/", 0.3, "("), symbol("-", 0.5)))
+    text = replies.format_recognition(recognition)
+    assert ("I'm not sure about: <code>÷</code> might be <code>(</code>, <code>−</code>\n"
+            in text)
     assert_valid_html(text)
 
 
@@ -131,7 +114,8 @@ def test_recognition_without_expression_gives_the_error_and_photo_tips() -> None
 
 
 def test_recognition_that_cannot_be_solved_shows_what_was_read() -> None:
-    recognition = Recognition("5/0", None, error="division by zero", symbols=(symbol("5", 0.9),))
+    recognition = Recognition("5/0", None, error="division by zero", symbols=(symbol("5", 0.9),),
+                              written="5÷0")
     text = replies.format_recognition(recognition)
     assert "I read: <b>5 ÷ 0</b>" in text
     assert "⚠️ Division by zero" in text
@@ -139,10 +123,19 @@ def test_recognition_that_cannot_be_solved_shows_what_was_read() -> None:
 
 
 def test_format_typed() -> None:
-    assert replies.format_typed(Solution("12/4", "3")) == "🧮 <b>12 ÷ 4</b>\n= <b>3</b>"
+    assert replies.format_typed(Solution("12/4", "3")) == "🧮 <b>12⁄4</b>\n= <b>3</b>"
     unreadable = replies.format_typed(Solution(None, None, error="I can only read digits"))
     assert unreadable.startswith("⚠️ I can only read digits\nType it like")
     assert_valid_html(unreadable)
+
+
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [("1/3+1/6", "1⁄3 + 1⁄6"), ("7×8÷4", "7 × 8 ÷ 4"), ("10:4", "10 ÷ 4"),
+     ("6÷3+1/3", "6 ÷ 3 + 1⁄3")],
+)
+def test_typed_fractions_stay_fractions_and_a_typed_division_sign_stays(typed, heading) -> None:
+    assert replies.format_typed(solve_text(typed)).startswith(f"🧮 <b>{heading}</b>\n")
 
 
 def test_user_text_is_escaped() -> None:
@@ -161,6 +154,26 @@ def test_correction_data_fits_telegram_limit_and_round_trips() -> None:
     assert replies.expression_from_correction_data(replies.CORRECT_PREFIX) is None
     fitting = "1" * (replies.CALLBACK_DATA_BYTES - len("fix:"))
     assert len(replies.correction_data(fitting).encode()) == replies.CALLBACK_DATA_BYTES
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [("2*3-1", "2 × 3 − 1"), ("2^3^2", "2^(3²)"), ("8÷2+1/3", "8 ÷ 2 + 1⁄3"), ("x/2=3", "x⁄2 = 3")],
+)
+def test_correction_prompt_shows_the_expression_as_replies_do(expression, shown) -> None:
+    prompt = replies.format_correction_prompt(expression)
+    assert f"<code>{shown}</code>" in prompt
+    assert replies.correction_placeholder(expression) == shown
+    assert solve_text(shown).result == solve_text(expression).result  # can be typed back
+
+
+def test_correction_placeholder_fits_telegram_limit() -> None:
+    assert len(replies.correction_placeholder("1+" * 100 + "1")) == 64
+    assert replies.correction_placeholder(None) == "2x + 3 = 11"
+
+
+def test_annotation_caption_explains_the_colours() -> None:
+    assert "Green" in replies.ANNOTATION_CAPTION and "Orange" in replies.ANNOTATION_CAPTION
 
 
 def test_answer_keyboard_offers_what_makes_sense() -> None:
