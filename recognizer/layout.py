@@ -139,7 +139,11 @@ class _Layout:
             position = out.index(bar)
             out[position] = slots
             out = [i for i in out if not (isinstance(i, int) and (i in above or i in below))]
-        return out
+        # After ÷ or /, a fraction is one operand: 6 ÷ ½ is 6/((1)/(2)), not 6/(1)/(2).
+        return [[_structural("(", role), *item, _structural(")", role)]
+                if isinstance(item, list) and k and isinstance(out[k - 1], int)
+                and self.top(out[k - 1]) in ("obelus", "slash") else item
+                for k, item in enumerate(out)]
 
     def _middle(self, i: int) -> float:
         x, _, w, _ = self.segments[i].box

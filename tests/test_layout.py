@@ -188,3 +188,10 @@ def test_minus_between_two_fractions_is_not_a_decimal_comma():
                 seg(270, 271, 110, 15), seg(299, 150, 44, 89), seg(284, 313, 76, 95)]  # 1/8
     names = ["minus", "1", "0", "6", "minus", "minus", "1", "8"]
     assert best_tokens(segments, names) == "(10)/(6)-(1)/(8)"
+
+
+def test_a_fraction_after_a_division_sign_is_one_operand():
+    """6 ÷ ½ is 12: the fraction is bracketed whole, or it would read 6/(1)/(2) = 3."""
+    segments = [seg(0, 100, 30, 60), seg(45, 115, 30, 30),  # 6 ÷
+                seg(100, 40, 30, 55), seg(90, 126, 50, 7), seg(100, 140, 30, 55)]  # 1/2
+    assert best_tokens(segments, ["6", "obelus", "1", "minus", "2"]) == "6/((1)/(2))"
