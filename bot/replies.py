@@ -105,10 +105,19 @@ def format_recognition(recognition: Recognition) -> str:
     """Reply to a photo: what was read, which symbols to check, and the answer."""
     if recognition.expression is None:
         return f"{format_answer(recognition)}\n\n{PHOTO_TIPS}"
-    lines = [f"📷 I read: <b>{escape(show_expression(recognition))}</b>"]
+    read = f"<b>{escape(show_expression(recognition))}</b>"
     unsure = unsure_symbols(recognition)
-    if unsure:
-        notes = ", ".join(_unsure_note(symbol, alternative) for symbol, alternative in unsure)
+    notes = ", ".join(_unsure_note(symbol, alternative) for symbol, alternative in unsure)
+    if not recognition.sure and recognition.error is None:
+        # Never a plain answer to a doubtful reading: ask first, answer only conditionally.
+        lines = [f"🤔 I'm not sure I read this right. I read: {read} — is that it?"]
+        if notes:
+            lines.append(f"Check: {notes}")
+        lines.append(f"If so: {format_answer(recognition)}")
+        lines.append("\nIf not, tap ✏️ <i>Correct it</i>, or 🔍 to see what I saw.")
+        return "\n".join(lines)
+    lines = [f"📷 I read: {read}"]
+    if notes:
         lines.append(f"🤔 I'm not sure about: {notes}")
     lines.append(format_answer(recognition))
     if unsure or recognition.error:

@@ -39,13 +39,14 @@ def as_json(path: Path, recognition: Recognition) -> str:
                for s in recognition.symbols]
     record = {"file": str(path), "expression": recognition.expression,
               "result": recognition.result, "error": recognition.error,
-              "confidence": recognition.confidence, "symbols": symbols, "ms": recognition.ms}
+              "confidence": recognition.confidence, "sure": recognition.sure,
+              "symbols": symbols, "ms": recognition.ms}
     return json.dumps(record, ensure_ascii=False)
 
 
 def as_line(path: Path, recognition: Recognition) -> str:
-    """`photo.jpg: 2 + 3 × 4 = 14`, `eq.jpg: 2x + 3 = 11 → x = 4`, or
-    `bad.jpg: 5 ÷ 0 → error: division by zero`."""
+    """`photo.jpg: 2 + 3 × 4 = 14`, `eq.jpg: 2x + 3 = 11 → x = 4`, `bad.jpg: 5 ÷ 0 → error:
+    division by zero`; a doubtful reading ends with `(not sure: check the reading)`."""
     if recognition.expression is None:
         return f"{path}: error: {recognition.error}"
     shown = show_expression(recognition)
@@ -53,7 +54,8 @@ def as_line(path: Path, recognition: Recognition) -> str:
         return f"{path}: {shown} → error: {recognition.error}"
     answer = show_answer(recognition)
     note = f" {answer.note}" if answer.note else ""
-    return f"{path}: {shown} {answer.lead or '→'} {answer.main}{note}"
+    doubt = "" if recognition.sure else "  (not sure: check the reading)"
+    return f"{path}: {shown} {answer.lead or '→'} {answer.main}{note}{doubt}"
 
 
 def package_version() -> str:

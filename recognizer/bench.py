@@ -104,6 +104,20 @@ def summary_line(name: str, outcomes: list[Outcome]) -> str:
             f"p95 {percentile(ms, 0.95):6.1f} ms  max {max(ms):6.1f} ms")
 
 
+def trust_line(name: str, outcomes: list[Outcome]) -> str:
+    """The trust gate's two failures, as shares of the answers given (a value, no error): a
+    misreading answered as sure, and a right reading asked about as unsure."""
+    answers = [o for o in outcomes if o.recognition.result is not None
+               and o.recognition.error is None]
+    if not answers:
+        return f"{name:18s} no answers"
+    wrong_sure = sum(o.recognition.sure and not o.exact for o in answers)
+    right_unsure = sum(not o.recognition.sure and o.exact for o in answers)
+    return (f"{name:18s} answers {len(answers):4d}  wrong but sure "
+            f"{100 * wrong_sure / len(answers):5.1f}%  right but unsure "
+            f"{100 * right_unsure / len(answers):5.1f}%")
+
+
 def report(outcomes: list[Outcome]) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; ms = median of repeats per image, models preloaded")
@@ -118,6 +132,11 @@ def report(outcomes: list[Outcome]) -> None:
     photos = [o for o in outcomes if o.case.kind != "crohme_render"]
     if photos:
         print(summary_line("photos (non-CROHME)", photos))
+    print("-- trust (recognizer.trust): shares of the answers given")
+    for name, group in (("all", outcomes), ("photos (non-CROHME)", photos),
+                        ("crohme_render", [o for o in outcomes if o not in photos])):
+        if group:
+            print(trust_line(name, group))
     print("-- failures (expected → read | result or error)")
     for o in outcomes:
         if not o.exact or o.result_ok is False:
@@ -127,7 +146,7 @@ def report(outcomes: list[Outcome]) -> None:
 
 
 STAGES = ("jpeg floor", "decode", "clean", "segment", "classify", "layout", "grammar", "solve",
-          "total")
+          "trust", "total")
 
 
 def as_jpeg(path: Path, side: int, enlarge: bool = False) -> bytes:

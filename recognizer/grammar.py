@@ -387,7 +387,13 @@ def _advance(state: _Prefix, token: str) -> _Prefix | None:
 
 def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
     """The most probable token sequence (product of probabilities) that parses, one token per
-    position; the token "" (a speck on the page) stands for nothing.
+    position; the token "" (a speck on the page) stands for nothing. See `best_reading`."""
+    return best_reading(candidates)[0]
+
+
+def best_reading(candidates: Sequence[Sequence[tuple[str, float]]]) -> tuple[list[str], float]:
+    """The most probable token sequence that parses and its log-probability (the grammar's
+    priors included); raises ExpressionError when none parses.
 
     A beam search over prefix states keeps the best path per state and at most BEAM_WIDTH
     states, so the cost is linear in the number of positions. States are ranked by their score
@@ -423,16 +429,16 @@ def decode(candidates: Sequence[Sequence[tuple[str, float]]]) -> list[str]:
         if not beam:
             break
     complete = [entry for state, entry in beam.items() if state.kind in _ACCEPTING]
-    for _, path in sorted(complete, key=lambda entry: entry[0], reverse=True):
+    for score, path in sorted(complete, key=lambda entry: entry[0], reverse=True):
         tokens = _unroll(path)
         try:
             parse(tokens)
         except ExpressionError:
             continue
-        return tokens
+        return tokens, score
     top = [options[0][0] for options in candidates]
     parse(top)  # raises the reason the most probable reading fails
-    return top
+    return top, sum(options[0][1] for options in logs)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
@@ -12,12 +13,13 @@ from recognizer.annotation import annotated
 from recognizer.classify import default_classifier
 from recognizer.clean import Cleaned, clean, deskewed
 from recognizer.decode import decode_image, read_header
-from recognizer.grammar import decode
+from recognizer.grammar import best_reading
 from recognizer.labels import GLYPH
 from recognizer.layout import Slot, arrange
 from recognizer.normalize import normalize_symbol
 from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
 from recognizer.solve import solve_tokens
+from recognizer.trust import doubt, is_sure
 from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
 
 MAX_SYMBOLS = 200
@@ -72,13 +74,15 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     try:
         image, _, segments = read_symbols(image_bytes, watch, grey=True)
         segments, slots = classify_and_arrange(segments, watch)
-        tokens, unparsable = _tokens(slots)
+        tokens, score, unparsable = _tokens(slots)
         watch.lap("grammar")
         symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
         if unparsable:
             raise unparsable
         solution = solve_tokens(tokens)
         watch.lap("solve")
+        rival = doubt([slot.candidates for slot in slots], tokens, score)
+        watch.lap("trust")
     except RecognizerError as error:
         watch.lap("error")
         return Recognition(expression=None, result=None, error=str(error), symbols=symbols,
@@ -87,7 +91,9 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     return Recognition(expression=solution.expression, result=solution.result,
                        approximation=solution.approximation, error=solution.error,
                        written=_written(segments, slots, tokens),
-                       confidence=round(confidence, 4), symbols=symbols, ms=watch.total)
+                       confidence=round(confidence, 4), symbols=symbols, ms=watch.total,
+                       doubt=round(rival, 4),
+                       sure=is_sure(rival, solution.expression, solution.result))
 
 
 def read_symbols(image_bytes: bytes, watch: Stopwatch,
@@ -136,12 +142,14 @@ def classify_and_arrange(segments: list[Segment],
     return segments, slots
 
 
-def _tokens(slots: list[Slot]) -> tuple[list[str], RecognizerError | None]:
-    """The most probable sequence that parses; if none does, each symbol's best guess and why."""
+def _tokens(slots: list[Slot]) -> tuple[list[str], float, RecognizerError | None]:
+    """The most probable sequence that parses and its log-probability; if none does, each
+    symbol's best guess and why."""
     try:
-        return decode([slot.candidates for slot in slots]), None
+        tokens, score = best_reading([slot.candidates for slot in slots])
+        return tokens, score, None
     except RecognizerError as error:
-        return [slot.candidates[0][0] for slot in slots], error
+        return [slot.candidates[0][0] for slot in slots], -math.inf, error
 
 
 def _box_scale(image_bytes: bytes, image: np.ndarray) -> float:
@@ -200,7 +208,7 @@ def annotate(image_bytes: bytes) -> bytes:
     watch = Stopwatch()
     image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
     segments, slots = classify_and_arrange(segments, watch)
-    tokens, _ = _tokens(slots)
+    tokens, _, _ = _tokens(slots)
     picture, _ = annotated(deskewed(image, cleaned.angle), _reads(segments, slots, tokens))
     ok, png = cv2.imencode(".png", picture)
     if not ok:

@@ -55,3 +55,7 @@ class Recognition(Solution):
     confidence: float = 0.0  # 0..1, how sure we are of the whole expression
     symbols: tuple[SymbolRead, ...] = field(default_factory=tuple)
     ms: float = 0.0  # processing time, model loading excluded
+    # How probable the likeliest other reading is against this one (recognizer.trust), and
+    # whether the answer may go out as plain fact rather than as a question.
+    doubt: float = 1.0
+    sure: bool = False

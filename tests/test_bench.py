@@ -4,7 +4,7 @@ import sys
 import cv2
 import numpy as np
 
-from recognizer.bench import Case, Outcome, as_jpeg, canonical_label
+from recognizer.bench import Case, Outcome, as_jpeg, canonical_label, trust_line
 from recognizer.types import Recognition
 
 
@@ -30,6 +30,18 @@ def test_exact_and_result_judgement():
     assert outcome(None, None, "oops").result_ok is False
     assert outcome("7/0", None, "division by zero", "7÷0", "ZeroDivisionError").result_ok
     assert outcome("2x", "2*x", value="").result_ok is None
+
+
+def test_trust_line_counts_the_gates_two_failures_among_answers():
+    case = Case(path=None, expected="7÷2", value="3.5", source="xx", kind="photo")
+    outcomes = [Outcome(case, Recognition("7/2", "7/2", sure=True), 1.0),  # right, sure
+                Outcome(case, Recognition("7/2", "7/2", sure=False), 1.0),  # right, unsure
+                Outcome(case, Recognition("1/2", "1/2", sure=True), 1.0),  # wrong, sure
+                Outcome(case, Recognition("1/2", "1/2", sure=False), 1.0),  # wrong, unsure
+                Outcome(case, Recognition(None, None, error="oops"), 1.0)]  # no answer
+    line = trust_line("all", outcomes)
+    assert "answers    4" in line
+    assert "wrong but sure  25.0%" in line and "right but unsure  25.0%" in line
 
 
 def test_telegram_copies_shrink_but_never_enlarge(tmp_path):

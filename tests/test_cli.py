@@ -11,7 +11,7 @@ from recognizer.__main__ import as_line, main, package_version
 from recognizer.training.glyphs import draw_expression
 from recognizer.types import Recognition
 
-KEYS = {"file", "expression", "result", "error", "confidence", "symbols", "ms"}
+KEYS = {"file", "expression", "result", "error", "confidence", "sure", "symbols", "ms"}
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def test_json_lines_for_a_folder(photos, capsys):
     assert len(records) == 2 and all(set(r) == KEYS for r in records)
     assert records[0]["expression"] == "2+3*4" and records[0]["result"] == "14"
     assert records[1]["result"] == "4" and records[1]["error"] is None
+    assert records[0]["sure"] is True  # a clear drawing: no other reading comes close
     symbol = records[0]["symbols"][0]
     assert set(symbol) == {"label", "box", "confidence"} and len(symbol["box"]) == 4
 
@@ -44,9 +45,12 @@ def test_readable_line_for_a_tower_and_an_equation(tmp_path, capsys):
     cv2.imwrite(str(tmp_path / "eq.png"), draw_expression("2x+3=11", 1))
     assert main([str(tmp_path / "eq.png")]) == 0
     assert capsys.readouterr().out.strip() == f"{tmp_path / 'eq.png'}: 2x + 3 = 11 → x = 4"
-    assert as_line(Path("t.png"), Recognition("2^3^2", "512")) == "t.png: 2^(3²) = 512"
-    decimal = Recognition("1/3", "1/3", "0.3333333333")
+    assert as_line(Path("t.png"), Recognition("2^3^2", "512", sure=True)) == \
+        "t.png: 2^(3²) = 512"
+    decimal = Recognition("1/3", "1/3", "0.3333333333", sure=True)
     assert as_line(Path("d.png"), decimal) == "d.png: 1⁄3 = 1/3 ≈ 0.3333333333"
+    doubtful = Recognition("17*1", "17", doubt=0.5)
+    assert as_line(Path("u.png"), doubtful) == "u.png: 17 × 1 = 17  (not sure: check the reading)"
 
 
 def test_bad_file_is_reported_not_raised(tmp_path, capsys):

@@ -83,7 +83,7 @@ def test_a_question_with_decimals_is_answered_with_a_decimal_first(typed, answer
 def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
     recognition = Recognition(
         "17*1", "17", symbols=(symbol("1", 0.4, "7"), symbol("7", 0.99), symbol("*", 0.5, "+"),
-                               symbol("1", 0.3, "7")),
+                               symbol("1", 0.3, "7")), sure=True,
     )
     text = replies.format_recognition(recognition)
     assert text.startswith("📷 I read: <b>17 × 1</b>")
@@ -95,7 +95,8 @@ def test_recognition_lists_unsure_symbols_once_with_their_alternative() -> None:
 
 
 def test_unsure_symbols_are_named_as_written() -> None:
-    recognition = Recognition("2/(3-1)", "1", symbols=(symbol("/", 0.3, "("), symbol("-", 0.5)))
+    recognition = Recognition("2/(3-1)", "1", symbols=(symbol("/", 0.3, "("), symbol("-", 0.5)),
+                              sure=True)
     text = replies.format_recognition(recognition)
     assert ("I'm not sure about: <code>÷</code> might be <code>(</code>, <code>−</code>\n"
             in text)
@@ -103,9 +104,21 @@ def test_unsure_symbols_are_named_as_written() -> None:
 
 
 def test_confident_recognition_has_no_warning() -> None:
-    recognition = Recognition("2+2", "4", symbols=(symbol("2", 0.9), symbol("+", 0.95)))
+    recognition = Recognition("2+2", "4", symbols=(symbol("2", 0.9), symbol("+", 0.95)),
+                              sure=True)
     text = replies.format_recognition(recognition)
     assert text == "📷 I read: <b>2 + 2</b>\n= <b>4</b>"
+
+
+def test_a_doubtful_reading_is_asked_about_never_answered_plainly() -> None:
+    """`4 × (7 − +6⁷⁸)` from a photo of 4×(2+2): the answer is only given as conditional."""
+    recognition = Recognition("17*1", "17", symbols=(symbol("1", 0.9), symbol("7", 0.9)),
+                              doubt=0.6, sure=False)
+    text = replies.format_recognition(recognition)
+    assert text.startswith("🤔 I'm not sure I read this right. I read: <b>17 × 1</b> — is that it?")
+    assert "\nIf so: = <b>17</b>\n" in text
+    assert "📷" not in text and "Correct it" in text
+    assert_valid_html(text)
 
 
 def test_recognition_without_expression_gives_the_error_and_photo_tips() -> None:
