@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEFAULT_DATA, machine
-from recognizer.bench import Case, Outcome, canonical_label, summary_line
+from recognizer.bench import Case, Outcome, canonical_label, summary_line, trust_line
 from recognizer.grammar import canonical, decode, tokenize
 from recognizer.labels import SYMBOLS
 from recognizer.layout import arrange
@@ -927,6 +927,9 @@ def report(outcomes: dict[str, list[Outcome]], drawn: list[Drawn], seed: int,
     print(summary_line("all", [o for c in CONDITIONS for o in outcomes[c]]))
     print(summary_line("single conditions", [o for c in SINGLE for o in outcomes[c]]))
     print(summary_line("combined", [o for c in COMBINED for o in outcomes[c]]))
+    print("-- trust (recognizer.trust): shares of the answers given")
+    print(trust_line("single conditions", [o for c in SINGLE for o in outcomes[c]]))
+    print(trust_line("combined", [o for c in COMBINED for o in outcomes[c]]))
 
     def of(structure: str, conditions: tuple[str, ...] | list[str]) -> list[Outcome]:
         return [o for c in conditions for o in outcomes[c] if o.case.kind == structure]
