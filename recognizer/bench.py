@@ -3,6 +3,7 @@
     python -m recognizer.bench --data ../shared/data [--set expressions|holdout] [--repeat 3]
     python -m recognizer.bench --data ../shared/data --stages   # per-stage ms on 1280-px photos
     python -m recognizer.bench --data ../shared/data --telegram 2560  # as Telegram sends photos
+    python -m recognizer.bench --data ../shared/data --telegram 640   # small pictures
 
 Prints exact-expression and result accuracy and median/p95 milliseconds per image, per source
 and per kind, then every failure. `expressions/` is the development set; run `holdout/` only to
@@ -197,9 +198,10 @@ def main() -> None:
                         default=Path(os.environ.get("MATHSNAP_DATA", "../shared/data")))
     parser.add_argument("--set", choices=("expressions", "holdout"), default="expressions")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--telegram", type=int, choices=(1280, 2560), metavar="SIDE",
+    parser.add_argument("--telegram", type=int, choices=(640, 800, 1280, 2560), metavar="SIDE",
                         help="read each image re-encoded as Telegram sends a photo: JPEG, long "
-                             "side at most SIDE px (1280 or 2560)")
+                             "side at most SIDE px (1280 or 2560; 640 and 800 as forwarded or "
+                             "resized pictures arrive)")
     parser.add_argument("--stages", action="store_true",
                         help="time each stage on the photos re-encoded at 1280 px")
     args = parser.parse_args()
