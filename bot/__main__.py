@@ -11,7 +11,7 @@ from bot.config import ConfigError, load_settings
 
 EXIT_CONFIG_ERROR = 2
 # Packages our libraries import whenever they happen to be installed, for features this bot never
-# uses. Each stays resident for the life of the process (docs/evidence.md, "Memory").
+# uses. Each stays resident for the life of the process (docs/benchmarks.md, "Memory").
 UNUSED_OPTIONAL_MODULES = (
     "cryptography",  # PTB: Telegram Passport decryption, ~7 MB
     "httpx._main",  # httpx: its command-line client, which imports rich, pygments and click, ~4 MB

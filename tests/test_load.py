@@ -2,7 +2,7 @@
 while, and several webhook replicas behind a round-robin proxy.
 
 Latency figures are printed (run with -s); the bounds asserted are generous so the tests are not
-flaky on a busy 2-core machine. benchmarks/load.py runs a bigger version; docs/evidence.md has
+flaky on a busy 2-core machine. benchmarks/load.py runs a bigger version; docs/benchmarks.md has
 the measured numbers.
 """
 
