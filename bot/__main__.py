@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import sys
@@ -10,7 +11,7 @@ from bot.config import ConfigError, load_settings
 
 EXIT_CONFIG_ERROR = 2
 # Packages our libraries import whenever they happen to be installed, for features this bot never
-# uses. Each stays resident for the life of the process (docs/evidence.md, "Memory").
+# uses. Each stays resident for the life of the process (docs/benchmarks.md, "Memory").
 UNUSED_OPTIONAL_MODULES = (
     "cryptography",  # PTB: Telegram Passport decryption, ~7 MB
     "httpx._main",  # httpx: its command-line client, which imports rich, pygments and click, ~4 MB
@@ -35,7 +36,16 @@ def limit_memory(mode: str) -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the mathsnap Telegram bot. It is configured by environment variables "
+                    "only (.env.example lists them): TELEGRAM_BOT_TOKEN (required), BOT_MODE "
+                    "(polling or webhook), WEBHOOK_URL, WEBHOOK_SECRET and PORT (webhook mode), "
+                    "MESSAGES_PER_SECOND, TELEGRAM_API_BASE_URL, TELEGRAM_FILE_BASE_URL.",
+        epilog="Exit status: 0 after a clean stop; 2 for a missing or wrong setting, or a token "
+               "Telegram rejects.",
+    ).parse_args(argv)
     try:
         settings = load_settings(os.environ)
     except ConfigError as error:

@@ -68,8 +68,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if mode == "webhook":
         if not webhook_url or urlsplit(webhook_url).scheme != "https":
             raise ConfigError("BOT_MODE=webhook needs WEBHOOK_URL, a public https:// address.")
+        # Without the secret anyone who learns the URL could post forged updates and have the
+        # bot message any chat that ever wrote to it.
+        if webhook_secret is None:
+            raise ConfigError(
+                "BOT_MODE=webhook needs WEBHOOK_SECRET, a random string of A-Z, a-z, 0-9, _ "
+                "and - that Telegram sends with every update (see .env.example)."
+            )
         # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in the secret token.
-        if webhook_secret is not None and not _is_valid_secret(webhook_secret):
+        if not _is_valid_secret(webhook_secret):
             raise ConfigError("WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -, up to 256.")
 
     return Settings(

@@ -28,7 +28,7 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # largest batches they fill and the rest one by one, never padded: a symbol costs the same
 # ~0.04 ms in any batch, so padding 5 symbols to 8 cost as much as 3 more. Larger batches run
 # in chunks of 32: per symbol that is as fast as 128, and a 128 interpreter would hold ~0.9 MB
-# more per model and thread (docs/evidence.md, "Memory").
+# more per model and thread (docs/benchmarks.md, "Memory").
 _BUCKETS = (1, 8, 32)
 
 

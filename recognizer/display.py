@@ -114,7 +114,13 @@ def _render(tokens: list[str]) -> str:
         if close is not None:
             bottom = None if after_division else _denominator_close(tokens, close)
             if bottom is not None:  # "(a)/(b)", how a stacked fraction is read
-                parts.append(_fraction(tokens[i + 1 : close], tokens[close + 3 : bottom]))
+                numerator, denominator = tokens[i + 1 : close], tokens[close + 3 : bottom]
+                if _plain(tokens, bottom + 1) and tokens[bottom + 1] != "x":
+                    # A number right after would run into the denominator (x⁄0 and 0 would
+                    # read as x⁄00): the brackets stay.
+                    parts.append(f"({_render(numerator)})/({_render(denominator)})")
+                else:
+                    parts.append(_fraction(numerator, denominator))
                 i = bottom + 1
             else:
                 parts.append(f"({_render(tokens[i + 1 : close])})")

@@ -62,8 +62,11 @@ def test_webhook_settings() -> None:
         ({"BOT_MODE": "push"}, "BOT_MODE must be"),
         ({"BOT_MODE": "webhook"}, "needs WEBHOOK_URL"),
         ({"BOT_MODE": "webhook", "WEBHOOK_URL": "http://plain.example.com/"}, "https://"),
+        ({"BOT_MODE": "webhook", "WEBHOOK_URL": "https://a.example.com/"}, "needs WEBHOOK_SECRET"),
         ({"BOT_MODE": "webhook", "WEBHOOK_URL": "https://a.example.com/",
-          "WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET"),
+          "WEBHOOK_SECRET": "  "}, "needs WEBHOOK_SECRET"),
+        ({"BOT_MODE": "webhook", "WEBHOOK_URL": "https://a.example.com/",
+          "WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET may only"),
         ({"PORT": "eighty"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
         ({"MESSAGES_PER_SECOND": "fast"}, "MESSAGES_PER_SECOND"),
@@ -130,7 +133,18 @@ def api(base: str) -> dict[str, str]:
     return {"TELEGRAM_API_BASE_URL": f"{base}/bot", "TELEGRAM_FILE_BASE_URL": f"{base}/file/bot"}
 
 
-WEBHOOK = {"BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.example.com/telegram"}
+WEBHOOK = {"BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.example.com/telegram",
+           "WEBHOOK_SECRET": "a-random_secret"}
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start_in_one_line() -> None:
+    # Anyone who learns the URL could otherwise post forged updates to the bot.
+    finished = run_bot(TELEGRAM_BOT_TOKEN=TOKEN, BOT_MODE="webhook",
+                       WEBHOOK_URL="https://bot.example.com/telegram")
+    assert finished.returncode == 2
+    assert finished.stderr.startswith("mathsnap bot: BOT_MODE=webhook needs WEBHOOK_SECRET")
+    assert finished.stderr.count("\n") == 1 and "Traceback" not in finished.stderr
+    assert TOKEN.split(":")[1] not in finished.stdout + finished.stderr
 
 
 @pytest.mark.parametrize("mode", [{}, WEBHOOK], ids=["polling", "webhook"])
@@ -147,7 +161,8 @@ def test_a_rejected_token_ends_the_bot_with_one_line_and_code_2(
 
 
 @pytest.mark.parametrize(
-    "failure", ["rejected token", "token in the wrong variable", "bad setting", "API unreachable"]
+    "failure", ["rejected token", "token in the wrong variable", "bad setting",
+                "webhook without a secret", "API unreachable"]
 )
 def test_no_start_up_failure_shows_the_token(
     rejecting_telegram: FakeTelegram, failure: str
@@ -157,6 +172,8 @@ def test_no_start_up_failure_shows_the_token(
                            **api(rejecting_telegram.base_url.removesuffix("/bot"))},
         "token in the wrong variable": {"TELEGRAM_TOKEN": TOKEN},
         "bad setting": {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "push"},
+        "webhook without a secret": {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_MODE": "webhook",
+                                     "WEBHOOK_URL": "https://bot.example.com/telegram"},
         # A port nothing listens on.
         "API unreachable": {"TELEGRAM_BOT_TOKEN": TOKEN,
                             **api(f"http://127.0.0.1:{free_ports(1)[0]}")},

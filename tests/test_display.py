@@ -83,6 +83,10 @@ def test_one_space_around_operators(expression: str, shown: str) -> None:
         ("(1)/(2)^2", "(1)/(2)²"),
         ("3/(1)/(2)", "3/(1)/(2)"),
         ("(1+2)/3", "(1 + 2)/3"),
+        # A stacked fraction followed by a number keeps its brackets: x⁄00 would be x/00.
+        ("(x)/(0)0", "(x)/(0)0"),
+        ("(x)/(0.5)0.5", "(x)/(0.5)0.5"),
+        ("(1)/(2)x", "1⁄2x"),
     ],
 )
 def test_fractions_are_shown_as_fractions(expression: str, shown: str) -> None:

@@ -2,7 +2,7 @@
 while, and several webhook replicas behind a round-robin proxy.
 
 Latency figures are printed (run with -s); the bounds asserted are generous so the tests are not
-flaky on a busy 2-core machine. benchmarks/load.py runs a bigger version; docs/evidence.md has
+flaky on a busy 2-core machine. benchmarks/load.py runs a bigger version; docs/benchmarks.md has
 the measured numbers.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +28,14 @@ from bot.limits import SlidingWindowLimiter
 from tests import test_bot_e2e
 from tests.fake_telegram import SECRET_HEADER, Call, FakeTelegram
 from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded, new_chat, use_image_limiter
-from tests.webhook_replicas import WEBHOOK_SECRET, WEBHOOK_URL, RoundRobinProxy, webhook_replicas
+from tests.webhook_replicas import (
+    REPO,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    RoundRobinProxy,
+    free_ports,
+    webhook_replicas,
+)
 
 # The module-scoped fake Bot API server and the real bot polling it, from the e2e tests.
 telegram = test_bot_e2e.telegram
@@ -297,3 +307,18 @@ def test_webhook_replicas_behind_a_round_robin_proxy_answer_every_update_once(
         sends = successful_sends(fake, chat)
         assert len({call.reply_to for call in sends}) == len(sends), "duplicate answer"
     assert all(len(successful_sends(fake, chat)) == 1 for chat in expected)
+
+
+def test_the_container_health_check_passes_on_a_replica_and_fails_on_a_closed_port(
+    replicas: list[int],
+) -> None:
+    def health(port: int) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "BOT_MODE": "webhook", "WEBHOOK_URL": WEBHOOK_URL,
+                       "PORT": str(port)}
+        return subprocess.run([sys.executable, "-m", "bot.health"], env=environment,
+                              capture_output=True, text=True, timeout=30, cwd=REPO)
+
+    assert health(replicas[0]).returncode == 0
+    closed = health(free_ports(1)[0])
+    assert closed.returncode == 1
+    assert "nothing answers" in closed.stderr

@@ -17,7 +17,6 @@ from recognizer.labels import DIGITS, SYMBOLS
 from recognizer.training import datasets
 from recognizer.training.augment import augment
 from recognizer.training.glyphs import DIGIT_VARIANTS, OPERATOR_GLYPHS, draw_glyph
-from recognizer.training.train import TrainConfig, train_and_convert
 
 DEFAULT_DATA = os.environ.get("MATHSNAP_DATA", "../shared/data")
 # Drawn continental digits and looped 2s, about a quarter as many as MNIST has of each digit.
@@ -78,6 +77,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("digits", "symbols"),
                         help="train one model (each is seeded on its own, so this reproduces it)")
     args = parser.parse_args()
+    # TensorFlow (the train extra) only once there is training to do: --help works without it.
+    from recognizer.training.train import TrainConfig, train_and_convert
+
     rng = np.random.default_rng(args.seed)
     started = time.time()
     sets = training_sets(args.data, rng)

@@ -248,13 +248,21 @@ def draw_paper(mask: np.ndarray, rng: np.random.Generator, background: str, ligh
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def main() -> None:
-    """Write drawn sample photos: python -m recognizer.training.glyphs OUT.png TEXT [SEED]."""
-    import sys
+def main(argv: list[str] | None = None) -> None:
+    """Write a drawn sample photo: python -m recognizer.training.glyphs OUT.jpg TEXT [SEED]."""
+    import argparse
 
-    out, text, *seed = sys.argv[1:]
-    image = draw_expression(text, int(seed[0]) if seed else 0, background="lined", light="shadow")
-    cv2.imwrite(out, image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer.training.glyphs",
+        description="Draw TEXT handwritten on lined paper with a shadow, as a photo (JPEG).")
+    parser.add_argument("out", metavar="OUT.jpg", help="where to write the photo")
+    parser.add_argument("text", metavar="TEXT",
+                        help="digits and + - × x * · . ÷ / ( ) =; ^ raises the next character")
+    parser.add_argument("seed", metavar="SEED", type=int, nargs="?", default=0,
+                        help="the handwriting's random seed (default 0)")
+    args = parser.parse_args(argv)
+    image = draw_expression(args.text, args.seed, background="lined", light="shadow")
+    cv2.imwrite(args.out, image, [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
 if __name__ == "__main__":
