@@ -36,13 +36,13 @@ NOTES = {
 
 
 def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list, list[str]]]:
-    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val, UNIPEN's
-    train split (its writers, not its test writers), synthetic."""
+    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val (UNIPEN's
+    train split and synthetic strokes are added by the caller)."""
     images, labels = datasets.mnist(data, "train")
     mnist = ([*images], [str(label) for label in labels])
     bhmsds = datasets.collect(datasets.bhmsds(data, test=False))
     mdas = datasets.collect(datasets.mdas(data, ("train", "val")))
-    return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas, "unipen": unipen(data, rng)}
+    return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas}
 
 
 def unipen(data: Path, rng: np.random.Generator) -> tuple[list, list[str]]:
@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--width", type=int, default=16,
                         help="channels of the first full-resolution layer (the network's size)")
+    parser.add_argument("--unipen", action="store_true",
+                        help="add UNIPEN's training writers (drawn from their pen strokes)")
     parser.add_argument("--only", choices=("digits", "symbols"),
                         help="train one model (each is seeded on its own, so this reproduces it)")
     args = parser.parse_args()
@@ -91,11 +93,13 @@ def main() -> None:
     # reproducible when trained alone.
     variants = synthetic(CONTINENTAL, np.random.default_rng([args.seed, 1]))
 
-    up_inks, up_names = sets["unipen"]
+    # Drawn with a generator of their own, so that without --unipen the rest is drawn as before.
+    up_inks, up_names = (unipen(args.data, np.random.default_rng([args.seed, 2])) if args.unipen
+                         else ([], []))
     up_digits = [k for k, n in enumerate(up_names) if n in DIGITS]
     up_operators = [k for k, n in enumerate(up_names) if n not in DIGITS]
 
-    if args.only != "symbols":  # digit model: all MNIST train, BHMSDS and UNIPEN digits
+    if args.only != "symbols":  # digit model: all MNIST train and BHMSDS (and UNIPEN) digits
         bh_digits = [i for i, n in zip(bh_inks, bh_names, strict=True) if n in DIGITS]
         digit_inks = mnist_inks + bh_digits + variants[0] + [up_inks[k] for k in up_digits]
         digit_names = (mnist_names + [n for n in bh_names if n in DIGITS] + variants[1]
@@ -127,14 +131,15 @@ def main() -> None:
         card["command"] = (f"python -m recognizer.training --data {args.data} --out {args.out}"
                            f" --digit-epochs {args.digit_epochs}"
                            f" --symbol-epochs {args.symbol_epochs} --seed {args.seed}"
-                           f" --width {args.width}")
+                           f" --width {args.width}" + (" --unipen" if args.unipen else ""))
         card["training_minutes"] = round(minutes, 1)
         card["notes"] = NOTES
-        card["training_sets"] = ["MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
-                                 "UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., "
-                                 "ICPR 1994): digits, + - * / ( ) = x, pen strokes drawn here",
-                                 "synthetic strokes (recognizer/training/glyphs.py): operators, "
-                                 "parentheses, continental 1s and 7s, looped 2s"]
+        card["training_sets"] = [
+            "MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
+            *(["UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., ICPR 1994): "
+               "digits, + - * / ( ) = x, pen strokes drawn here"] if args.unipen else []),
+            "synthetic strokes (recognizer/training/glyphs.py): operators, parentheses, "
+            "continental 1s and 7s, looped 2s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"{', '.join(cards)} written to {args.out} in {minutes:.1f} min")
 
