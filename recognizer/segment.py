@@ -21,6 +21,9 @@ from recognizer.types import ExpressionError
 MAX_COMPONENTS = 3000  # beyond this the "ink" is texture or noise, not writing
 MAX_INK_SHARE = 0.3  # writing covers far less of a page than this; more is noise or a dark photo
 NOISY = "The picture is too busy or noisy to find an expression in it."
+SCRIBBLE = ("That looks like a scribble or crossed-out writing, not an expression. "
+            "Write it out clearly and send it again.")
+_MAX_HOLES = 3
 JOIN_KERNEL = np.ones((3, 3), np.uint8)  # bridges gaps of up to 2 pixels within a stroke
 JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across such gaps
 # A sure reading: touching digits are cut apart only when the whole reads below this (or is
@@ -101,7 +104,12 @@ def segment(ink: np.ndarray) -> list[Segment]:
         if len(joined) <= 0.6 * len(parts) and text_height(joined) >= JOIN_MIN_HEIGHT:
             photo_scale = True
             contours, parts, height = joined_contours, joined, text_height(joined)
-    parts = [p for p in parts if not _spans_the_page(p, height)]
+    parts = [p for p in parts if not _spans_the_page(p, height) and not _page_edge(p, ink.shape)]
+    scribbles = [p for p in parts if _is_scribble(p, ink)]
+    if scribbles:  # crossed-out writing, or a doodle: no symbol
+        parts = [p for p in parts if p not in scribbles]
+        if not parts:
+            raise ExpressionError(SCRIBBLE)
     # Before dust and stray marks go: the bars of a small `=` are short thin dashes too, and a
     # fine pen's `÷` dots are specks.
     parts = _merge_equals_and_obelus(parts, height)
@@ -159,6 +167,31 @@ def _spans_the_page(part: _Part, height: float) -> bool:
     """A crease, a page edge or a table line: far taller than any symbol, or long and slanted
     (a fraction bar is long but flat)."""
     return part.h > 4 * height or (part.w > 4 * height and part.h > 1.5 * height)
+
+
+def _page_edge(part: _Part, shape: tuple[int, ...]) -> bool:
+    """A dark edge of the paper or of the picture: a thin line along a side of the picture,
+    touching it, along most of that side."""
+    rows, cols = shape[:2]
+    thin, touching = 0.02 * max(rows, cols), 2  # px: resizing may leave a line off by one
+    along_side = part.h >= 0.5 * rows and part.w <= thin and (
+        part.x <= touching or part.right >= cols - touching)
+    along_top = part.w >= 0.5 * cols and part.h <= thin and (
+        part.y <= touching or part.bottom >= rows - touching)
+    return along_side or along_top
+
+
+def _is_scribble(part: _Part, ink: np.ndarray) -> bool:
+    """A stroke crossing itself again and again encloses many holes; no symbol has more than
+    an 8's two (three for a loosely closed one)."""
+    crop = ink[part.y : part.bottom, part.x : part.right]
+    contours, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return False
+    smallest = max(4.0, (0.05 * max(part.w, part.h)) ** 2)  # not the gaps of a ragged stroke
+    holes = sum(1 for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
+                if parent >= 0 and cv2.contourArea(contour) >= smallest)
+    return holes > _MAX_HOLES
 
 
 def _is_stray_mark(part: _Part, height: float, ink: np.ndarray) -> bool:

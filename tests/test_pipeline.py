@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from recognizer import annotate, pipeline, recognize
+from recognizer.segment import SCRIBBLE
 from recognizer.training.glyphs import draw_expression, draw_glyph, draw_paper
 
 
@@ -235,3 +236,29 @@ def test_annotate_returns_a_png_of_the_picture():
     data = png(draw_expression("2+2", 1))
     picture = cv2.imdecode(np.frombuffer(annotate(data), np.uint8), cv2.IMREAD_COLOR)
     assert picture is not None and picture.shape[0] > 50
+
+
+def _scribbled(seed: int) -> np.ndarray:
+    """A pen scribbled round and round over a patch of paper: a doodle or crossed-out writing."""
+    rng = np.random.default_rng(seed)
+    page = np.full((600, 800, 3), 225, np.uint8)
+    angles = np.cumsum(rng.uniform(0.5, 1.2, 40))
+    radii = rng.uniform(60, 140, 40)
+    points = np.stack([400 + radii * np.cos(angles) + np.arange(40) * 3,
+                       300 + radii * np.sin(angles)], axis=1).astype(np.int32)
+    cv2.polylines(page, [points], False, (40, 40, 40), 4, cv2.LINE_AA)
+    return page
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_scribble_alone_is_said_to_be_one(seed):
+    recognition = recognize(jpeg(_scribbled(seed)))
+    assert recognition.expression is None and recognition.error == SCRIBBLE
+
+
+def test_the_pictures_dark_edges_are_no_symbols():
+    """A 1-px dark frame (the paper's edge, or a screenshot's border) is not `(` and `)`."""
+    image = draw_expression("2+3×4", 1)
+    image[0, :] = image[-1, :] = image[:, 0] = image[:, -1] = 30
+    recognition = recognize(jpeg(image))
+    assert (recognition.expression, recognition.result) == ("2+3*4", "14")
