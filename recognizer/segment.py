@@ -188,7 +188,7 @@ def _is_scribble(part: _Part, ink: np.ndarray) -> bool:
     contours, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return False
-    smallest = max(4.0, (0.05 * max(part.w, part.h)) ** 2)  # not the gaps of a ragged stroke
+    smallest = (0.1 * max(part.w, part.h)) ** 2  # not the pores of a noisy or ragged stroke
     holes = sum(1 for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
                 if parent >= 0 and cv2.contourArea(contour) >= smallest)
     return holes > _MAX_HOLES
