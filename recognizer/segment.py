@@ -105,7 +105,10 @@ def segment(ink: np.ndarray) -> list[Segment]:
             photo_scale = True
             contours, parts, height = joined_contours, joined, text_height(joined)
     parts = [p for p in parts if not _spans_the_page(p, height) and not _page_edge(p, ink.shape)]
-    scribbles = [p for p in parts if _is_scribble(p, ink)]
+    # Beside other marks only one larger than a symbol is taken for a scribble: a digit on
+    # squared paper, crossed by what is left of the grid, encloses holes too.
+    scribbles = [p for p in parts if (len(parts) == 1 or max(p.w, p.h) >= 1.5 * height)
+                 and _is_scribble(p, ink)]
     if scribbles:  # crossed-out writing, or a doodle: no symbol
         parts = [p for p in parts if p not in scribbles]
         if not parts:

@@ -262,3 +262,18 @@ def test_the_pictures_dark_edges_are_no_symbols():
     image[0, :] = image[-1, :] = image[:, 0] = image[:, -1] = 30
     recognition = recognize(jpeg(image))
     assert (recognition.expression, recognition.result) == ("2+3*4", "14")
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_scribble_beside_the_expression_is_left_out(seed):
+    """Writing crossed out beside the expression, larger than a symbol, is no symbol."""
+    image = draw_expression("7+2", seed)
+    h, w = image.shape[:2]
+    image = np.concatenate([image, np.full((h, w, 3), image[0, 0], np.uint8)], axis=1)
+    rng = np.random.default_rng(seed)
+    angles, radii = np.cumsum(rng.uniform(0.5, 1.2, 40)), rng.uniform(0.15, 0.3, 40) * h
+    points = np.stack([w + w / 3 + radii * np.cos(angles) + np.arange(40) * 2,
+                       h / 2 + radii * np.sin(angles)], axis=1).astype(np.int32)
+    cv2.polylines(image, [points], False, (40, 40, 40), 4, cv2.LINE_AA)
+    recognition = recognize(jpeg(image))
+    assert (recognition.expression, recognition.result) == ("7+2", "9")
