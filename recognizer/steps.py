@@ -215,8 +215,8 @@ class _Printer:
         if parent.op in "+-":
             return index == 1 and (self.negative(child) or child_op in ("+", "-"))
         if parent.op in "*/":
-            if index == 0:  # (18/3)/4 keeps a fraction being worked on in one piece
-                return child_op in ("+", "-") or (parent.op == "/" and child_op == "/")
+            if index == 0:  # (1/2)/3: a fraction being divided stays in one piece
+                return child_op in ("+", "-") or (parent.op == "/" and self.is_fraction(child))
             return (child_op in ("+", "-", "*", "/") or self.negative(child)
                     or self.is_fraction(child))
         if index == 0:  # the base of a power
@@ -434,10 +434,12 @@ class _Writer:
             return [(Number(result), f"{calc} = {self.shown(Number(result))}")]
         if node.op == "*":
             top, bottom = a.numerator * b.numerator, a.denominator * b.denominator
-            whole = [v for v in (a, b) if v.denominator == 1]
-            how = (f"multiply the numerator by {self.shown(Number(whole[0]))}" if whole
-                   else "multiply the numerators and the denominators")
-            return [(_fraction(top, bottom), how)]
+            product = a * b
+            how = f"{calc} = {self.shown(_fraction(top, bottom))}"
+            if product.denominator != bottom:
+                common = bottom // product.denominator
+                how += f" = {self.shown(Number(product))} (divide the top and bottom by {common})"
+            return [(Number(product), how)]
         return self.add_fractions(node.op, a, b)
 
     def divide(self, a: Fraction, b: Fraction, calc: str) -> list[tuple[Node, str]]:
@@ -637,12 +639,13 @@ class _Writer:
                      f"no real number squared is negative; the complex roots are {complex_roots}")
             return
         bottom = 2 * a
-        self.add(f"x = ({-b} ± sqrt({discriminant}))/{bottom}",
+        centre = f"({-b} ± {{}})/{bottom}" if b else f"±{{}}/{bottom}"
+        self.add("x = " + centre.format(f"sqrt({discriminant})"),
                  f"quadratic formula x = (−b ± √(b² − 4ac))/(2a) with {coefficients}: "
                  f"the discriminant b² − 4ac = {shown_d}")
         surd = sympy.sqrt(_rational(discriminant))
         if str(surd) != f"sqrt({discriminant})":
-            self.add(f"x = ({-b} ± {surd})/{bottom}", f"simplify the root: √{discriminant} = "
+            self.add("x = " + centre.format(surd), f"simplify the root: √{discriminant} = "
                      f"{render_result(str(surd))}")
         decimals = f"; as decimals {render_result(answer.approximation)}" \
             if answer.approximation else ""
