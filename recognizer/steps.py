@@ -447,7 +447,7 @@ class _Writer:
         if a.denominator == b.denominator == 1 and result.denominator != 1:
             common = math.gcd(a.numerator, b.numerator)
             if common == 1 or b < 0:
-                return [(Number(result), "write it as a fraction")]
+                return [(Number(result), f"{calc} is a fraction in lowest terms")]
             return [(Number(result),
                      f"simplify: divide the numerator and the denominator by {common}")]
         return [(Number(result), f"{calc} = {self.shown(Number(result))}")]
