@@ -737,3 +737,14 @@ def _substitute(node: Node, x: Fraction) -> Node:
     if isinstance(node, Variable):
         return Number(x)
     return _with_children(node, [_substitute(child, x) for child in _children(node)])
+
+
+def shown_steps(lines: Sequence[Step]) -> list[tuple[str, str]]:
+    """Each step as people read it, with its reason: under an expression each later line starts
+    with '=' (2 + 3 × 4, = 2 + 12, = 14); an equation's lines stand as they are."""
+    equation = "=" in lines[0].expression
+    shown = []
+    for index, line in enumerate(lines):
+        lead = "= " if index and not equation and line.expression != UNDEFINED else ""
+        shown.append((lead + render_step(line.expression), line.why))
+    return shown
