@@ -448,8 +448,8 @@ class _Writer:
             common = math.gcd(a.numerator, b.numerator)
             if common == 1 or b < 0:
                 return [(Number(result), f"{calc} is a fraction in lowest terms")]
-            return [(Number(result),
-                     f"simplify: divide the numerator and the denominator by {common}")]
+            return [(Number(result), f"{calc} = {self.shown(Number(result))} (divide the "
+                                     f"numerator and the denominator by {common})")]
         return [(Number(result), f"{calc} = {self.shown(Number(result))}")]
 
     def add_fractions(self, op: str, a: Fraction, b: Fraction) -> list[tuple[Node, str]]:
