@@ -38,6 +38,8 @@ HELP_TEXT = (
     "• send it <i>as a file</i> (📎 → File) to keep full quality; JPEG, PNG and WebP work\n\n"
     "<b>Misread?</b> Tap ✏️ <i>Correct it</i> or reply to my answer with the right expression. "
     "🔍 <i>Show what I saw</i> draws the symbols I found on your photo.\n\n"
+    "📝 <i>Steps</i> under an answer, or <code>/steps 2x+3=11</code>, shows the worked "
+    "solution.\n\n"
     "In groups, mention me in the photo caption or reply to my messages."
 )
 START_TEXT = "👋 Hi! I solve handwritten math.\n\n" + HELP_TEXT
