@@ -85,7 +85,7 @@ def steps(problem: str | Sequence[str]) -> list[Step]:
         if "division by zero" not in str(error):
             raise
         answer = None  # the steps will reach the division by zero
-    writer = _Writer(decimals="." in canonical(problem))
+    writer = _Writer(tree, decimals="." in canonical(problem))
     writer.lines.append(Step(canonical(problem), "the problem"))
     try:
         writer.solve(tree, answer)
@@ -288,11 +288,15 @@ def _polynomial(node: Node) -> Polynomial:
             power = exponent.get(0, Fraction(0))
             if any(exponent.keys() - {0}) or power.denominator != 1 or power < 0:
                 raise _OutOfScope
-            result: Polynomial = {0: Fraction(1)}
-            for _ in range(min(int(power), MAX_DEGREE + 1)):
-                result = _multiply(result, _polynomial(left))
-            if int(power) > MAX_DEGREE and any(result.keys() - {0}):
+            base = _polynomial(left)
+            if not any(base.keys() - {0}):  # a number: no limit on the power but the solver's
+                value = base.get(0, Fraction(0)) ** int(power)
+                return {0: value} if value else {}
+            if power > MAX_DEGREE:
                 raise _OutOfScope
+            result: Polynomial = {0: Fraction(1)}
+            for _ in range(int(power)):
+                result = _multiply(result, base)
             return result
     raise _OutOfScope
 
@@ -345,7 +349,8 @@ def _tree(polynomial: Polynomial) -> Node:
 
 
 class _Writer:
-    def __init__(self, decimals: bool) -> None:
+    def __init__(self, problem: Node, decimals: bool) -> None:
+        self.problem = problem  # the check puts a solution back into the problem as read
         self.printer = _Printer(decimals)
         self.lines: list[Step] = []
 
@@ -502,6 +507,8 @@ class _Writer:
     def finishNumber(self, value: Fraction, answer: Answer | None) -> None:
         if answer is None:
             raise _OutOfScope
+        if str(value) != answer.result:
+            raise _OutOfScope  # never: the steps must end where the solver does
         if value.denominator == 1 or (self.printer.decimals and _terminating(value)):
             return
         notes = []
@@ -530,16 +537,28 @@ class _Writer:
             return
         if len(tree.sides) != 2:
             raise _OutOfScope
-        original = tree
         left, right = (_polynomial(side) for side in tree.sides)
         if answer is None:
             raise _OutOfScope
-        tree = Equation((_tree(left), _tree(right)))
-        self.add(tree, self.expand_reason(original))
+        if not all(self.reordered_only(side) for side in tree.sides):
+            self.add(Equation((_tree(left), _tree(right))), self.expand_reason(tree))
         if max(_degree(left), _degree(right)) <= 1:
-            self.linear(left, right, original, answer)
+            self.linear(left, right, answer)
         else:
             self.quadratic(left, right, answer)
+
+    def reordered_only(self, side: Node) -> bool:
+        """Whether side is already a sum of unlike terms (1 − x), written as _tree writes them."""
+        degrees = []
+        for term in _terms(side):
+            polynomial = _polynomial(term)
+            if len(polynomial) > 1:
+                return False
+            degrees.extend(polynomial)
+            own = _term(abs(next(iter(polynomial.values()), Fraction(0))), _degree(polynomial))
+            if self.printer.text(own) != self.printer.text(term).removeprefix("-"):
+                return False
+        return len(degrees) == len(set(degrees))
 
     def expand_reason(self, tree: Node) -> str:
         bracketed = any(
@@ -553,15 +572,14 @@ class _Writer:
     def both_sides(self, left: Polynomial, right: Polynomial, change: Polynomial) -> tuple[
             Polynomial, Polynomial, str]:
         """Subtract change from both sides (add, when it is negative)."""
-        terms = _tree({k: abs(c) for k, c in change.items()})
-        negative = len(change) == 1 and next(iter(change.values())) < 0
-        verb = "add" if negative else "subtract"
-        preposition = "to" if negative else "from"
-        return (_add(left, change, -1), _add(right, change, -1),
-                f"{verb} {self.shown(terms)} {preposition} both sides")
+        if len(change) == 1 and next(iter(change.values())) < 0:
+            why = f"add {self.shown(_tree({k: -c for k, c in change.items()}))} to both sides"
+        else:
+            terms = self.shown(_tree(change))
+            why = f"subtract {terms if len(change) == 1 else f'({terms})'} from both sides"
+        return _add(left, change, -1), _add(right, change, -1), why
 
-    def linear(self, left: Polynomial, right: Polynomial, original: Equation,
-               answer: Answer) -> None:
+    def linear(self, left: Polynomial, right: Polynomial, answer: Answer) -> None:
         if 1 not in left and 1 in right:
             left, right = right, left
             self.add(Equation((_tree(left), _tree(right))), "swap the sides")
@@ -588,36 +606,33 @@ class _Writer:
             why = f"divide both sides by {self.shown(Number(slope))}"
         else:
             why = f"multiply both sides by {self.shown(Number(1 / slope))}, the reciprocal"
-        why += self.check(original, value)
+        why += self.check(value)
         solution = Equation((Variable(), Number(value)))
         if self.printer.text(solution) == self.lines[-1].expression:
-            last = self.lines[-1]
-            self.lines[-1] = Step(last.expression, last.why + self.check(original, value))
+            if len(self.lines) > 1:  # x = 5 as read needs no check
+                last = self.lines[-1]
+                self.lines[-1] = Step(last.expression, last.why + self.check(value))
         else:
             self.add(solution, why)
 
-    def check(self, original: Equation, value: Fraction) -> str:
+    def check(self, value: Fraction) -> str:
         """'; check: 2 × 4 + 3 = 11 ✓', the solution put back into the equation as read."""
         try:
-            sides = [_value(side, value) for side in original.sides]
+            sides = [_value(side, value) for side in _children(self.problem)]
         except (_OutOfScope, ZeroDivisionError):
             return ""
         if sides[0] != sides[1]:
             raise _OutOfScope  # never: a wrong derivation must not be shown
-        substituted = Equation(tuple(_substitute(side, value) for side in original.sides))
+        substituted = _substitute(self.problem, value)
         both = self.shown(Number(sides[0]))
         return f"; check: {self.shown(substituted)} gives {both} = {both} ✓"
 
     def quadratic(self, left: Polynomial, right: Polynomial, answer: Answer) -> None:
         if right:
-            moved = _tree({k: c for k, c in right.items()})
-            verb = "subtract" if len(right) > 1 or next(iter(right.values())) > 0 else "add"
             left, right, why = self.both_sides(left, right, right)
-            if verb == "subtract" and len(_children(moved)) > 0 and not isinstance(moved, Number):
-                why = f"subtract {self.shown(moved)} from both sides"
             self.add(Equation((_tree(left), Number(Fraction(0)))), why)
-        if _degree(left) <= 1:
-            self.linear(left, {}, Equation((_tree(left), Number(Fraction(0)))), answer)
+        if _degree(left) <= 1:  # the x² terms cancelled
+            self.linear(left, {}, answer)
             return
         left = self.normalise(left)
         a, b, c = (left.get(k, Fraction(0)) for k in (2, 1, 0))
@@ -689,6 +704,13 @@ class _Writer:
         self.add(answer.result, because)
 
 
+def _terms(node: Node) -> list[Node]:
+    """The terms of a sum, without their signs: 2x − 3 + x → 2x, 3, x."""
+    if isinstance(node, BinaryOp) and node.op in "+-":
+        return _terms(node.left) + _terms(node.right)
+    return [node.operand if isinstance(node, Negate) else node]
+
+
 def _rational(value: Fraction) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
@@ -698,18 +720,11 @@ def _exact_root(base: Fraction, exponent: Fraction) -> Fraction | None:
     index = exponent.denominator
     if base < 0 and index % 2 == 0:
         return None
-    roots = []
-    for part in (abs(base.numerator), base.denominator):
-        root = round(part ** (1 / index)) if part.bit_length() < 1000 else None
-        if root is None:
-            return None
-        for guess in (root - 1, root, root + 1):
-            if guess >= 0 and guess**index == part:
-                roots.append(guess)
-                break
-        else:
-            return None
-    magnitude = Fraction(roots[0], roots[1])
+    top, top_exact = sympy.integer_nthroot(abs(base.numerator), index)
+    bottom, bottom_exact = sympy.integer_nthroot(base.denominator, index)
+    if not (top_exact and bottom_exact):
+        return None
+    magnitude = Fraction(int(top), int(bottom))
     signed = -magnitude if base < 0 else magnitude
     return signed**exponent.numerator
 
