@@ -449,7 +449,8 @@ class _Writer:
 
     def divide(self, a: Fraction, b: Fraction, calc: str) -> list[tuple[Node, str]]:
         result = a / b
-        if a.denominator == b.denominator == 1 and result.denominator != 1:
+        shown_as_fraction = not (self.printer.decimals and _terminating(result))
+        if a.denominator == b.denominator == 1 and result.denominator != 1 and shown_as_fraction:
             common = math.gcd(a.numerator, b.numerator)
             if common == 1 or b < 0:
                 return [(Number(result), f"{calc} is a fraction in lowest terms")]

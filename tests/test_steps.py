@@ -93,14 +93,26 @@ factored = st.tuples(small, small, st.integers(min_value=1, max_value=4)).map(
 )
 
 
+positive = st.integers(min_value=1, max_value=9)
+decimal = st.sampled_from(["0.5", "1.25", "2", "3.5", "0.1"])
+with_fractions = st.tuples(positive, small, positive, small).map(
+    lambda c: f"x/{c[0]}{_signed(c[1])}/{c[2]}={c[3]}x"
+)
+with_decimals = st.tuples(decimal, decimal, decimal).map(lambda c: f"{c[0]}x+{c[1]}={c[2]}")
+over_fractions = st.tuples(positive, small, small).map(
+    lambda c: f"x^2/{c[0]}{_signed(c[1])}x={c[2]}"
+)
+
+
 @settings(max_examples=300, deadline=timedelta(seconds=5))
 @given(arithmetic)
 def test_every_arithmetic_step_has_the_value_of_the_problem(problem: str) -> None:
     _check_chain(problem)
 
 
-@settings(max_examples=200, deadline=timedelta(seconds=5))
-@given(st.one_of(linear, bracketed, quadratic, factored))
+@settings(max_examples=300, deadline=timedelta(seconds=5))
+@given(st.one_of(linear, bracketed, quadratic, factored, with_fractions, with_decimals,
+                 over_fractions))
 def test_every_equation_step_has_the_solutions_of_the_problem(problem: str) -> None:
     _check_chain(problem)
 
