@@ -47,7 +47,7 @@ TOO_LONG = f"this takes more than {MAX_STEPS} steps to show, too many to be usef
 UNDEFINED = "undefined"
 _CANONICAL = set("0123456789.+-*/()=x^")
 _PRIORITY = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}
-_VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "^": "power"}
+_VERBS = {"*": "multiply", "/": "divide"}
 
 
 @dataclass(frozen=True)
@@ -443,7 +443,8 @@ class _Writer:
             how = f"{calc} = {self.shown(_fraction(top, bottom))}"
             if product.denominator != bottom:
                 common = bottom // product.denominator
-                how += f" = {self.shown(Number(product))} (divide the top and bottom by {common})"
+                how += (f" = {self.shown(Number(product))} (divide the numerator and the "
+                        f"denominator by {common})")
             return [(Number(product), how)]
         return self.add_fractions(node.op, a, b)
 
@@ -496,12 +497,13 @@ class _Writer:
             return [(_fraction(top, bottom),
                      "raise the numerator and the denominator to the power")]
         if 2 <= b <= 4 and abs(a.numerator) < 100:
-            product = "*".join([self.printer_paren(a)] * int(b))
+            product = "*".join([self.factor_text(a)] * int(b))
             return [(Number(result), f"{calc} = {render_expression(product)} = "
                      f"{self.shown(Number(result))}")]
         return [(Number(result), f"{calc} = {self.shown(Number(result))}")]
 
-    def printer_paren(self, value: Fraction) -> str:
+    def factor_text(self, value: Fraction) -> str:
+        """A number as a factor in 2 × 2 × 2: negative ones in brackets."""
         text = self.printer.number(value)
         return f"({text})" if value < 0 else text
 
