@@ -35,6 +35,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = [
     BotCommand("start", "What I do"),
     BotCommand("help", "Examples, what I can read, photo tips"),
+    BotCommand("steps", "The worked solution: /steps 2x+3=11, or in reply to an answer"),
 ]
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ def _add_handlers(application: Application) -> None:
         [
             CommandHandler("start", handlers.on_start),
             CommandHandler("help", handlers.on_help),
+            CommandHandler("steps", handlers.on_steps_command),
             MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handlers.on_help),
             MessageHandler(text & handlers.REPLY_TO_BOT, handlers.on_correction),
             MessageHandler(text & handlers.ADDRESSED, handlers.on_text),
@@ -131,6 +133,7 @@ def _add_handlers(application: Application) -> None:
             MessageHandler(filters.Document.ALL & handlers.ADDRESSED, handlers.on_document),
             CallbackQueryHandler(handlers.on_correct_button, pattern=f"^{replies.CORRECT_PREFIX}"),
             CallbackQueryHandler(handlers.on_show_button, pattern=f"^{replies.SHOW_CALLBACK}$"),
+            CallbackQueryHandler(handlers.on_steps_button, pattern=f"^{replies.STEPS_PREFIX}"),
         ]
     )
     application.add_error_handler(handlers.on_error)

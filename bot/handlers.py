@@ -239,6 +239,73 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return "annotated"
 
 
+@logged("steps_button")
+async def on_steps_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    query = update.callback_query
+    answer = query.message if isinstance(query.message, Message) else None
+    if answer is None or not replies.has_steps_button(answer.reply_markup):
+        await query.answer()  # a second press, after the steps went out
+        return "already_answered"
+    try:
+        await answer.edit_reply_markup(replies.without_steps_button(answer.reply_markup))
+    except BadRequest as error:
+        await query.answer()
+        if "not modified" in str(error).lower():  # two presses at once: the other one answers
+            return "already_answered"
+        raise
+    await query.answer()
+    expression = replies.expression_from_correction_data(query.data or "")
+    return await _reply_steps(answer, context, expression or _shown_expression(answer))
+
+
+@logged("steps_command")
+async def on_steps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """/steps 2x+3=11, or /steps in reply to one of the bot's answers or to a photo."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    problem = " ".join(context.args or []) or (replied and _carried_expression(replied))
+    file_id = _image_file_id(replied) if replied and not problem else None
+    services = _services(context)
+    if await _refused_by(services.image_limiter if file_id else services.text_limiter, message):
+        return "rate_limited"
+    if file_id is not None:
+        async with _chat_action(context.bot, message.chat_id, ChatAction.TYPING):
+            image = await _download(context.bot, file_id)
+            problem = (await _run(context, recognize, image)).expression
+    if not problem:
+        await message.reply_text(replies.STEPS_USAGE if replied is None else replies.STEPS_GONE)
+        return "no_problem"
+    return await _reply_steps(message, context, problem)
+
+
+async def _reply_steps(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, problem: str | None
+) -> str:
+    if not problem:
+        await message.reply_text(replies.STEPS_GONE)
+        return "no_problem"
+    await message.reply_text(await _run(context, replies.format_steps, problem))
+    return "steps"
+
+
+def _carried_expression(message: Message) -> str | None:
+    """The expression one of the bot's answers carries: in its Steps button, else as shown."""
+    if message.from_user is None or message.from_user.id != message.get_bot().id:
+        return None
+    markup = message.reply_markup
+    for button in (b for row in (markup.inline_keyboard if markup else ()) for b in row):
+        if str(button.callback_data).startswith(f"{replies.STEPS_PREFIX}:"):
+            return replies.expression_from_correction_data(str(button.callback_data))
+    return _shown_expression(message)
+
+
+def _shown_expression(message: Message) -> str | None:
+    """The expression in bold in an answer (too long for a button's data); shown expressions
+    can be typed back."""
+    bold = message.parse_entities([MessageEntity.BOLD])
+    return next(iter(bold.values()), None)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its traceback and, if the user got no answer, apologise."""
     log.error("update %s failed", _update_summary(update), exc_info=context.error)
@@ -303,7 +370,8 @@ async def _solve_typed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> 
     if await _refused_by(_services(context).text_limiter, message):
         return "rate_limited"
     solution = await _run(context, solve_text, text)
-    await message.reply_text(replies.format_typed(solution))
+    steps = replies.steps_keyboard(solution.written or solution.expression)
+    await message.reply_text(replies.format_typed(solution), reply_markup=steps)
     return "solved" if solution.error is None else "not_solved"
 
 

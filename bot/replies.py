@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,11 +15,14 @@ from recognizer.display import (
     show_expression,
     symbol_text,
 )
-from recognizer.types import Recognition, Solution
+from recognizer.steps import shown_steps, steps
+from recognizer.types import Recognition, RecognizerError, Solution
 
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for inline button callback data
+MESSAGE_CHARS = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 CORRECT_PREFIX = "fix"
 SHOW_CALLBACK = "show"
+STEPS_PREFIX = "steps"
 
 _VERDICTS = {"true": "✅ true", "false": "❌ false"}
 
@@ -34,6 +38,8 @@ HELP_TEXT = (
     "• send it <i>as a file</i> (📎 → File) to keep full quality; JPEG, PNG and WebP work\n\n"
     "<b>Misread?</b> Tap ✏️ <i>Correct it</i> or reply to my answer with the right expression. "
     "🔍 <i>Show what I saw</i> draws the symbols I found on your photo.\n\n"
+    "📝 <i>Steps</i> under an answer, or <code>/steps 2x+3=11</code>, shows the worked "
+    "solution.\n\n"
     "In groups, mention me in the photo caption or reply to my messages."
 )
 START_TEXT = "👋 Hi! I solve handwritten math.\n\n" + HELP_TEXT
@@ -59,6 +65,11 @@ ANNOTATION_CAPTION = (
     "🔍 What I saw: a box around each symbol I found, labelled with what I read. "
     "Green: I'm sure. Orange: I'm not sure, please check it."
 )
+STEPS_USAGE = (
+    "📝 Type the problem after the command, like <code>/steps 2x+3=11</code>, or send /steps "
+    "in reply to one of my answers or to a photo."
+)
+STEPS_GONE = "I can't find that expression any more. Type it, like <code>/steps 2x+3=11</code>."
 PHOTO_TIPS = "Tip: one expression, written large and dark on plain paper, photographed straight on."
 
 
@@ -188,15 +199,44 @@ def answer_keyboard(expression: str | None, can_show: bool) -> InlineKeyboardMar
         buttons.append(InlineKeyboardButton("✏️ Correct it", callback_data=correct))
     if can_show:
         buttons.append(InlineKeyboardButton("🔍 Show what I saw", callback_data=SHOW_CALLBACK))
-    return InlineKeyboardMarkup([buttons]) if buttons else None
+    rows = [row for row in (buttons, steps_row(expression)) if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def steps_keyboard(expression: str | None) -> InlineKeyboardMarkup | None:
+    """The 📝 Steps button alone, under a typed answer."""
+    row = steps_row(expression)
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+def steps_row(expression: str | None) -> list[InlineKeyboardButton]:
+    """A row of its own, so the other buttons stay as they were."""
+    if expression is None:
+        return []
+    return [InlineKeyboardButton("📝 Steps", callback_data=_data(STEPS_PREFIX, expression))]
 
 
 def without_show_button(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
     """The same keyboard minus "Show what I saw", once the annotated photo has been sent."""
+    return _without(markup, lambda data: data == SHOW_CALLBACK)
+
+
+def without_steps_button(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus "Steps", once the steps have been sent."""
+    return _without(markup, lambda data: data.partition(":")[0] == STEPS_PREFIX)
+
+
+def has_steps_button(markup: InlineKeyboardMarkup | None) -> bool:
+    return without_steps_button(markup) != markup
+
+
+def _without(
+    markup: InlineKeyboardMarkup | None, dropped: Callable[[str], bool]
+) -> InlineKeyboardMarkup | None:
     if markup is None:
         return None
     rows = [
-        [button for button in row if button.callback_data != SHOW_CALLBACK]
+        [button for button in row if not dropped(str(button.callback_data))]
         for row in markup.inline_keyboard
     ]
     rows = [row for row in rows if row]
@@ -205,13 +245,55 @@ def without_show_button(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMa
 
 def correction_data(expression: str | None) -> str:
     """Callback data for "Correct it", carrying the expression when it fits in 64 bytes."""
-    data = f"{CORRECT_PREFIX}:{expression}" if expression else CORRECT_PREFIX
-    return data if len(data.encode()) <= CALLBACK_DATA_BYTES else CORRECT_PREFIX
+    return _data(CORRECT_PREFIX, expression)
+
+
+def _data(prefix: str, expression: str | None) -> str:
+    data = f"{prefix}:{expression}" if expression else prefix
+    return data if len(data.encode()) <= CALLBACK_DATA_BYTES else prefix
 
 
 def expression_from_correction_data(data: str) -> str | None:
+    """The expression a button's callback data carries ("fix:2+2", "steps:2+2"), if any."""
     _, _, expression = data.partition(":")
     return expression or None
+
+
+def format_steps(problem: str) -> str:
+    """The worked solution of a problem (typed text or canonical), one step a line, cut at a
+    step boundary to fit a message; or why there is none."""
+    try:
+        lines = shown_steps(steps(problem))
+    except RecognizerError as error:
+        return format_error(str(error))
+    parts = []
+    for index, (shown, why) in enumerate(lines):
+        why = why.removeprefix("the problem").removeprefix("; ") if index == 0 else why
+        shown = f"<b>{escape(shown)}</b>" if index in (0, len(lines) - 1) else escape(shown)
+        parts.append(f"{shown}  <i>({escape(why)})</i>" if why else shown)
+    parts[0] = f"📝 {parts[0]}"
+    return _cut_at_step(parts)
+
+
+def _cut_at_step(parts: list[str]) -> str:
+    """The lines joined; past Telegram's limit, those that fit and "… (N more steps)"."""
+    text = parts[0]
+    for index in range(1, len(parts)):
+        rest = len(parts) - index - 1
+        longer = f"{text}\n{parts[index]}"
+        if _utf16_length(longer + (_more(rest) if rest else "")) > MESSAGE_CHARS:
+            return text + _more(rest + 1)
+        text = longer
+    return text
+
+
+def _more(count: int) -> str:
+    return f"\n… ({count} more step{'s' if count > 1 else ''})"
+
+
+def _utf16_length(text: str) -> int:
+    # Counts the markup too, so it errs on the short side.
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _whole_seconds(seconds: float) -> int:

@@ -1,6 +1,7 @@
-"""Command line: read and solve the handwritten expressions in image files.
+"""Command line: read and solve the handwritten expressions in image files, or typed text.
 
-    python -m recognizer [--json] PATH...
+    python -m recognizer [--json] [--steps] PATH...
+    python -m recognizer [--json] [--steps] --text "2x+3=11"
 
 PATH is an image file or a folder of images. Models load once for the whole run.
 """
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from recognizer.display import show_answer, show_expression
 from recognizer.pipeline import load_models, recognize
-from recognizer.types import Recognition
+from recognizer.solve import solve_text
+from recognizer.steps import shown_steps, steps
+from recognizer.types import Recognition, RecognizerError, Solution
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 _SUFFIXES_SHOWN = ", ".join(sorted(IMAGE_SUFFIXES))
@@ -44,7 +47,36 @@ def as_json(path: Path, recognition: Recognition) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def as_line(path: Path, recognition: Recognition) -> str:
+def text_as_json(text: str, solution: Solution) -> str:
+    record = {"text": text, "expression": solution.expression, "result": solution.result,
+              "error": solution.error}
+    return json.dumps(record, ensure_ascii=False)
+
+
+def with_steps(record: str, solution: Solution) -> str:
+    """The JSON record with a "steps" key: [{"expression", "why"}...], first the expression as
+    read, last the answer; null with a "steps_error" sentence when there are none to show."""
+    fields = json.loads(record)
+    try:
+        lines = steps(list(solution.expression or ""))
+    except RecognizerError as error:
+        fields.update(steps=None, steps_error=str(error))
+    else:
+        fields["steps"] = [{"expression": line.expression, "why": line.why} for line in lines]
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def steps_text(solution: Solution) -> str:
+    """The worked solution, one indented line per step with its reason."""
+    try:
+        lines = shown_steps(steps(list(solution.expression or "")))
+    except RecognizerError as error:
+        return f"    (no steps: {error})"
+    width = max(len(shown) for shown, _ in lines)
+    return "\n".join(f"    {shown.ljust(width)}   {why}".rstrip() for shown, why in lines)
+
+
+def as_line(path: Path | str, recognition: Solution) -> str:
     """`photo.jpg: 2 + 3 × 4 = 14`, `eq.jpg: 2x + 3 = 11 → x = 4`, `bad.jpg: 5 ÷ 0 → error:
     division by zero`; a doubtful reading ends with `(not sure: check the reading)`."""
     if recognition.expression is None:
@@ -54,7 +86,8 @@ def as_line(path: Path, recognition: Recognition) -> str:
         return f"{path}: {shown} → error: {recognition.error}"
     answer = show_answer(recognition)
     note = f" {answer.note}" if answer.note else ""
-    doubt = "" if recognition.sure else "  (not sure: check the reading)"
+    sure = not isinstance(recognition, Recognition) or recognition.sure  # typed text is sure
+    doubt = "" if sure else "  (not sure: check the reading)"
     return f"{path}: {shown} {answer.lead or '→'} {answer.main}{note}{doubt}"
 
 
@@ -77,11 +110,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true",
                         help="one JSON object per line per image, errors in its 'error' key")
+    parser.add_argument("--steps", action="store_true",
+                        help="the worked solution under each answer (with --json: a 'steps' "
+                             "key, a list of {'expression', 'why'})")
+    parser.add_argument("--text", action="append", default=[], metavar="TEXT",
+                        help='solve typed text, as the bot reads it, e.g. "2x+3=11" '
+                             "(may be given more than once)")
     parser.add_argument("--version", action="version", version=f"mathsnap {package_version()}")
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help=f"an image file ({_SUFFIXES_SHOWN}) or a folder of images")
     args = parser.parse_args(argv)
+    if not args.paths and not args.text:
+        parser.error("give an image PATH or --text")
     status = 0
+    for text in args.text:
+        solution = solve_text(text)
+        failed = solution.error is not None or solution.result is None
+        status = 1 if failed else status
+        show(args, solution, text_as_json(text, solution), as_line(text, solution), failed)
     for folder in empty_folders(args.paths):
         print(f"{folder}: error: no images in this folder (looked for {_SUFFIXES_SHOWN})",
               file=sys.stderr)
@@ -100,12 +146,19 @@ def main(argv: list[str] | None = None) -> int:
         failed = recognition.error is not None or recognition.result is None
         if failed:
             status = 1
-        if args.json:
-            print(as_json(path, recognition), flush=True)
-        else:
-            print(as_line(path, recognition), file=sys.stderr if failed else sys.stdout,
-                  flush=True)
+        show(args, recognition, as_json(path, recognition), as_line(path, recognition), failed)
     return status
+
+
+def show(args: argparse.Namespace, solution: Solution, record: str, line: str,
+         failed: bool) -> None:
+    """One JSON record, or one line (on stderr when it failed), with the steps if asked."""
+    if args.json:
+        print(with_steps(record, solution) if args.steps else record, flush=True)
+        return
+    if args.steps and solution.expression is not None:
+        line += "\n" + steps_text(solution)
+    print(line, file=sys.stderr if failed else sys.stdout, flush=True)
 
 
 if __name__ == "__main__":

@@ -251,6 +251,15 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ what tests check
 
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message: replies to it no longer carry it, as in Telegram."""
+        with self._lock:
+            del self._messages[(chat_id, message_id)]
+            for message in self._messages.values():
+                replied = message.get("reply_to_message") or {}
+                if message["chat"]["id"] == chat_id and replied.get("message_id") == message_id:
+                    del message["reply_to_message"]
+
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
         """The current state of a stored message (edits applied)."""
         with self._lock:
@@ -433,6 +442,12 @@ class FakeTelegram:
             return _ok(self._store_sent(call, {"photo": photo, **caption}))
         if method in ("editMessageText", "editMessageReplyMarkup"):
             stored = self._messages[(params["chat_id"], params["message_id"])]
+            if params.get("text", stored.get("text")) == stored.get("text") and \
+                    (params.get("reply_markup") or None) == stored.get("reply_markup"):
+                return _json(400, {"ok": False, "error_code": 400, "description":
+                                   "Bad Request: message is not modified: specified new message "
+                                   "content and reply markup are exactly the same as a current "
+                                   "content and reply markup of the message"})
             if "text" in params:
                 stored["text"] = params["text"]
             stored.pop("reply_markup", None)

@@ -120,7 +120,7 @@ def assert_silent(telegram: FakeTelegram, chat_id: int, seconds: float = 1.0) ->
 
 
 def test_start_up_sets_the_command_menu(telegram: FakeTelegram) -> None:
-    assert [command["command"] for command in telegram.commands] == ["start", "help"]
+    assert [command["command"] for command in telegram.commands] == ["start", "help", "steps"]
 
 
 @pytest.mark.parametrize("failure", [500, None], ids=["500", "dropped connection"])
@@ -160,7 +160,7 @@ def test_photo_is_answered_with_what_was_read_and_the_result(telegram: FakeTeleg
     assert call.params["parse_mode"] == "HTML"
     assert "I read: <b>12 + 7</b>" in call.params["text"]
     assert "= <b>19</b>" in call.params["text"]
-    assert buttons(call) == [replies.correction_data("12+7"), replies.SHOW_CALLBACK]
+    assert buttons(call) == [replies.correction_data("12+7"), replies.SHOW_CALLBACK, "steps:12+7"]
 
 
 @pytest.mark.parametrize(
@@ -306,6 +306,80 @@ def test_show_button_without_the_original_photo_says_so(telegram: FakeTelegram) 
     )[0]
     assert alert.params["text"] == replies.ORIGINAL_GONE
     assert telegram.calls_to("sendPhoto", chat) == []
+
+
+# ---------------------------------------------------------------------------- steps
+
+
+def _steps_replies(telegram: FakeTelegram, chat: int, message_id: int) -> list[Call]:
+    return [call for call in telegram.calls_to("sendMessage", chat) if call.reply_to == message_id]
+
+
+def test_steps_button_under_a_typed_answer_replies_once_even_pressed_twice(
+    telegram: FakeTelegram,
+) -> None:
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_text(chat, "2x+3=11"))
+    assert buttons(answer) == ["steps:2x+3=11"]
+    answer_message = telegram.sent_message(answer)
+    queries = [telegram.press_button(answer_message, "steps:2x+3=11") for _ in range(2)]
+    telegram.wait_for("answerCallbackQuery",
+                      where=lambda c: c.params["callback_query_id"] in queries, count=2)
+    reply = telegram.wait_for_reply(answer_message)
+    assert reply.params["text"] == (
+        "📝 <b>2x + 3 = 11</b>\n"
+        "2x = 8  <i>(subtract 3 from both sides)</i>\n"
+        "<b>x = 4</b>  <i>(divide both sides by 2; check: 2 × 4 + 3 = 11 gives 11 = 11 ✓)</i>"
+    )
+    time.sleep(0.5)
+    assert len(_steps_replies(telegram, chat, answer_message["message_id"])) == 1
+    assert "reply_markup" not in telegram.message(chat, answer_message["message_id"])
+
+
+def test_steps_button_under_a_photo_answer_works_when_the_photo_is_gone(
+    telegram: FakeTelegram,
+) -> None:
+    chat = new_chat()
+    photo = telegram.send_photo(chat, encoded("2+3×4"))
+    answer = telegram.wait_for_reply(photo)
+    assert buttons(answer)[-1] == "steps:2+3*4"
+    telegram.delete_message(chat, photo["message_id"])
+    stored = telegram.message(chat, telegram.sent_message(answer)["message_id"])
+    assert "reply_to_message" not in stored
+    downloads = len(telegram.calls_to("getFile"))
+    telegram.press_button(stored, "steps:2+3*4")
+    text = telegram.wait_for_reply(stored).params["text"]
+    assert text.startswith("📝 <b>2 + 3 × 4</b>\n= 2 + 12  <i>(multiply first: 3 × 4 = 12)</i>")
+    assert len(telegram.calls_to("getFile")) == downloads
+    remaining = telegram.message(chat, stored["message_id"])["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for row in remaining for b in row] == buttons(answer)[:2]
+
+
+def test_steps_command_with_typed_text(telegram: FakeTelegram) -> None:
+    message = telegram.send_text(new_chat(), "/steps 1/2+1/3")
+    text = telegram.wait_for_reply(message).params["text"]
+    assert text.splitlines() == [
+        "📝 <b>1⁄2 + 1⁄3</b>",
+        "= 3⁄6 + 2⁄6  <i>(common denominator 6: 1⁄2 = 3⁄6, 1⁄3 = 2⁄6)</i>",
+        "<b>= 5⁄6</b>  <i>(add the numerators; as a decimal ≈ 0.8333333333)</i>",
+    ]
+
+
+def test_steps_command_in_reply_to_an_answer_and_to_a_photo(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    answer = telegram.sent_message(telegram.wait_for_reply(telegram.send_text(chat, "5÷(3-3)")))
+    reply = telegram.wait_for_reply(telegram.send_text(chat, "/steps", reply_to=answer))
+    assert "undefined" in reply.params["text"] and "division by zero" in reply.params["text"]
+
+    photo = telegram.send_photo(chat, encoded("9-4"))
+    telegram.wait_for_reply(photo)
+    reply = telegram.wait_for_reply(telegram.send_text(chat, "/steps", reply_to=photo))
+    assert reply.params["text"].startswith("📝 <b>9 − 4</b>\n<b>= 5</b>")
+
+
+def test_steps_command_alone_explains_itself(telegram: FakeTelegram) -> None:
+    message = telegram.send_text(new_chat(), "/steps")
+    assert telegram.wait_for_reply(message).params["text"] == replies.STEPS_USAGE
 
 
 # ---------------------------------------------------------------------------- bad input

@@ -122,3 +122,48 @@ def test_module_entry_point_prints_no_runtime_notices(photos):
                          capture_output=True, text=True, timeout=120, check=True)
     assert run.stdout.strip().endswith("9 − 5 = 4")
     assert run.stderr == ""  # no "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+
+
+def test_typed_text_with_steps(capsys):
+    assert main(["--text", "2x+3=11", "--steps"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "2x+3=11: 2x + 3 = 11 → x = 4"
+    assert [line.strip().split("   ")[0] for line in lines[1:]] == \
+        ["2x + 3 = 11", "2x = 8", "x = 4"]
+    assert lines[2].endswith("subtract 3 from both sides")
+
+
+def test_typed_text_as_json_with_steps(capsys):
+    assert main(["--json", "--steps", "--text", "2+3*4", "--text", "5÷0"]) == 1
+    solved, failed = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert solved["result"] == "14" and solved["error"] is None
+    assert solved["steps"] == [
+        {"expression": "2+3*4", "why": "the problem"},
+        {"expression": "2+12", "why": "multiply first: 3 × 4 = 12"},
+        {"expression": "14", "why": "2 + 12 = 14"},
+    ]
+    assert failed["error"] == "division by zero"
+    assert failed["steps"][-1]["expression"] == "undefined"
+
+
+def test_steps_under_each_photo_answer_and_json_keys_only_added(photos, capsys):
+    assert main(["--steps", str(photos / "a.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{photos / 'a.png'}: 2 + 3 × 4 = 14"
+    assert lines[2].strip().split("   ")[0] == "= 2 + 12"
+    assert main(["--json", "--steps", str(photos / "a.png")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert set(record) == KEYS | {"steps"}
+    assert record["steps"][0]["expression"] == "2+3*4" and record["steps"][-1]["expression"] == "14"
+
+
+def test_steps_out_of_scope_say_so(capsys):
+    assert main(["--steps", "--text", "2x+1"]) == 0
+    assert "(no steps: I can show the steps of" in capsys.readouterr().out
+
+
+def test_neither_path_nor_text_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
+    assert "give an image PATH or --text" in capsys.readouterr().err

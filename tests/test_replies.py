@@ -223,3 +223,34 @@ def test_rate_limit_note_rounds_the_wait_up() -> None:
 def test_fixed_texts_are_valid_telegram_html(text: str) -> None:
     assert_valid_html(text)
     assert len(text) < 4096
+
+
+def test_steps_button_rides_on_a_row_of_its_own() -> None:
+    keyboard = replies.answer_keyboard("1+2", can_show=True)
+    assert [[b.callback_data for b in row] for row in keyboard.inline_keyboard] == \
+        [["fix:1+2", "show"], ["steps:1+2"]]
+    assert replies.steps_keyboard("x" * 70).inline_keyboard[0][0].callback_data == "steps"
+    assert replies.steps_keyboard(None) is None
+    assert replies.has_steps_button(keyboard)
+    without = replies.without_steps_button(keyboard)
+    assert not replies.has_steps_button(without)
+    assert replies.without_steps_button(replies.steps_keyboard("1+2")) is None
+
+
+def test_steps_are_rendered_like_answers() -> None:
+    text = replies.format_steps("(-3)^2 - 2/4")
+    assert text.splitlines()[0] == "📝 <b>(−3)² − 2⁄4</b>"
+    assert "= 9 − 1⁄2  <i>(divide first: 2⁄4 = 1⁄2 (divide the numerator and the denominator " \
+        "by 2))</i>" in text
+    assert replies.format_steps("x^3=1").startswith("⚠️ I can show the steps of")
+    assert replies.format_steps("2 <b> 3").startswith("⚠️ ")  # escaped, never markup
+
+
+def test_long_steps_are_cut_at_a_step_boundary() -> None:
+    parts = ["📝 <b>first</b>", *(f"line {n} " + "·" * 500 for n in range(1, 12))]
+    text = replies._cut_at_step(parts)
+    assert len(text.encode("utf-16-le")) // 2 <= replies.MESSAGE_CHARS
+    kept = text.splitlines()
+    assert kept[-1] == f"… ({len(parts) - len(kept) + 1} more steps)"
+    assert all(line in parts for line in kept[:-1])
+    assert replies._cut_at_step(parts[:3]) == "\n".join(parts[:3])
