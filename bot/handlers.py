@@ -22,7 +22,7 @@ from telegram.constants import ChatAction, ChatType, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot import delivery, replies
+from bot import delivery, inbox, replies
 from bot.limits import SlidingWindowLimiter
 from recognizer import annotate, recognize, solve_text
 from recognizer.decode import MAX_PIXELS
@@ -68,6 +68,7 @@ class WaitingImages:
     def add(
         self, wait: float, update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
     ) -> None:
+        inbox.defer()  # answered when its slot comes, not by the note that it waits
         task = asyncio.create_task(self._answer_after(wait, update, context, file_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

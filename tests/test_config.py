@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def test_defaults_are_polling_against_telegram() -> None:
     assert settings.mode == "polling"
     assert settings.api_base_url == DEFAULT_API_BASE_URL == "https://api.telegram.org/bot"
     assert settings.file_base_url == DEFAULT_FILE_BASE_URL == "https://api.telegram.org/file/bot"
+    assert settings.state_dir == "state"
+
+
+def test_state_dir_is_read() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "STATE_DIR": " /var/lib/mathsnap "})
+    assert settings.state_dir == "/var/lib/mathsnap"
 
 
 @pytest.mark.parametrize("environment", [{}, {"TELEGRAM_BOT_TOKEN": "  "}])
@@ -115,8 +122,9 @@ def test_python_m_bot_without_token_exits_with_code_2() -> None:
 def run_bot(**environment: str) -> subprocess.CompletedProcess[str]:
     """`python -m bot` with `environment` instead of the caller's TELEGRAM_* and BOT_* settings."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    state = {"STATE_DIR": tempfile.mkdtemp(prefix="mathsnap-state-")}  # not the checkout's
     return subprocess.run(
-        [sys.executable, "-m", "bot"], env=inherited | environment, capture_output=True,
+        [sys.executable, "-m", "bot"], env=inherited | state | environment, capture_output=True,
         text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
     )
 
