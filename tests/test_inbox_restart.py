@@ -1,0 +1,143 @@
+"""Nothing lost: `python -m bot` processes stopped mid-burst, by SIGTERM or SIGKILL, and started
+again on the same STATE_DIR, against the fake Bot API. Also a damaged or unusable store."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_telegram import Call, FakeTelegram
+from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded
+from tests.webhook_replicas import REPO, START_TIMEOUT, bot_env
+
+USERS = 10
+PHOTOS_PER_USER = 4
+STOP_AFTER = 0.4  # seconds after the burst, as in issue 19's measurement
+STORE = "inbox-123456.sqlite3"
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(TOKEN, BOT_USERNAME).start()
+    yield fake
+    fake.stop()
+
+
+@contextlib.contextmanager
+def bot_process(telegram: FakeTelegram, state: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """`python -m bot` long polling `telegram`, once its models are loaded; stopped with SIGTERM
+    at the end unless the test stopped it already."""
+    started = len(telegram.calls_to("setMyCommands"))
+    with log.open("ab") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO,
+                                   env=bot_env(telegram, STATE_DIR=str(state)),
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        telegram.wait_for("setMyCommands", count=started + 1, timeout=START_TIMEOUT)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(30)
+
+
+def answers_to(telegram: FakeTelegram, message: dict[str, Any]) -> list[Call]:
+    return [call for call in telegram.calls_to("sendMessage", message["chat"]["id"])
+            if call.reply_to == message["message_id"] and call.status == 200]
+
+
+def wait_for_answers(
+    telegram: FakeTelegram, messages: list[dict[str, Any]], timeout: float = 120
+) -> None:
+    for message in messages:
+        telegram.wait_for_reply(message, timeout=timeout)
+
+
+def burst(telegram: FakeTelegram) -> list[dict[str, Any]]:
+    photos = [encoded(f"{n}+{n + 1}") for n in range(PHOTOS_PER_USER)]
+    return [telegram.send_photo(5000 + user, photos[n])
+            for n in range(PHOTOS_PER_USER) for user in range(USERS)]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_burst_is_answered_across_a_stop_and_a_restart(
+    telegram: FakeTelegram, tmp_path: Path, stop: signal.Signals
+) -> None:
+    log = tmp_path / "bot.log"
+    with bot_process(telegram, tmp_path, log) as process:
+        messages = burst(telegram)
+        time.sleep(STOP_AFTER)
+        process.send_signal(stop)
+        process.wait(60)
+    before_restart = sum(bool(answers_to(telegram, m)) for m in messages)
+    with bot_process(telegram, tmp_path, log):
+        wait_for_answers(telegram, messages)
+        time.sleep(2)  # time for any second answer to show
+    counts = collections.Counter(len(answers_to(telegram, m)) for m in messages)
+    print(f"\n{stop.name}: {before_restart} of {len(messages)} answered before the restart; "
+          f"answers per photo: {dict(counts)}")
+    assert 0 not in counts
+    if stop == signal.SIGKILL:
+        # Only an answer Telegram accepted in the last moment before the kill, before the bot
+        # read the acceptance and marked its update done, is sent again: measured 1 or 2 of 40
+        # (accepted 2-12 ms before the kill, while the loop was busy with the burst).
+        assert sum(n - 1 for n in counts.elements()) <= 2
+    else:
+        assert set(counts) == {1}
+    assert TOKEN not in log.read_text()
+    assert TOKEN.encode() not in (tmp_path / STORE).read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_store_is_replaced_and_the_bot_answers(
+    telegram: FakeTelegram, tmp_path: Path, damage: str
+) -> None:
+    log = tmp_path / "bot.log"
+    with bot_process(telegram, tmp_path, log):
+        telegram.wait_for_reply(telegram.send_text(5100, "6*7"), timeout=30)
+    store = tmp_path / STORE
+    data = store.read_bytes()
+    store.write_bytes(b"\x13garbage" * 1000 if damage == "garbage" else data[: len(data) // 2])
+    with bot_process(telegram, tmp_path, log):
+        reply = telegram.wait_for_reply(telegram.send_text(5101, "6*7"), timeout=30)
+        assert "= <b>42</b>" in reply.params["text"]
+    warnings = [line for line in log.read_text().splitlines() if "WARNING bot.inbox" in line]
+    assert len(warnings) == 1 and "moved it to" in warnings[0]
+    assert list(tmp_path.glob(f"{STORE}.damaged-*"))
+
+
+def test_an_unwritable_folder_means_answering_without_durability(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    log = tmp_path / "bot.log"
+    with bot_process(telegram, blocker / "state", log):
+        reply = telegram.wait_for_reply(telegram.send_text(5200, "6*7"), timeout=30)
+        assert "= <b>42</b>" in reply.params["text"]
+    warnings = [line for line in log.read_text().splitlines() if "WARNING bot.inbox" in line]
+    assert len(warnings) == 1 and "WITHOUT durability" in warnings[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
+def test_a_read_only_store_is_replaced_and_the_bot_answers(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    with bot_process(telegram, tmp_path, log):
+        telegram.wait_for_reply(telegram.send_text(5300, "6*7"), timeout=30)
+    for part in tmp_path.glob(f"{STORE}*"):
+        part.chmod(0o444)
+    with bot_process(telegram, tmp_path, log):
+        reply = telegram.wait_for_reply(telegram.send_text(5301, "6*7"), timeout=30)
+        assert "= <b>42</b>" in reply.params["text"]
