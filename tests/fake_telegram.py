@@ -227,6 +227,12 @@ class FakeTelegram:
             self._queue_update({"callback_query": query})
         return query_id
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """Remove and return the updates not yet fetched, as if a bot had confirmed them."""
+        with self._lock:
+            taken, self._updates = self._updates, []
+        return taken
+
     def push_updates_to(self, url: str, secret: str | None = None) -> None:
         """From now on POST each new update to `url` (plain http), as Telegram does to a
         webhook, at most WEBHOOK_CONNECTIONS at once, instead of keeping it for getUpdates."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.inbox import open_inbox
 from tests.fake_telegram import Call, FakeTelegram
 from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded
 from tests.webhook_replicas import REPO, START_TIMEOUT, bot_env
@@ -96,6 +98,62 @@ def test_a_burst_is_answered_across_a_stop_and_a_restart(
         assert set(counts) == {1}
     assert TOKEN not in log.read_text()
     assert TOKEN.encode() not in (tmp_path / STORE).read_bytes()
+
+
+def test_a_correction_a_button_press_and_a_typed_expression_are_answered_after_a_kill(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    chat = 5050
+    with bot_process(telegram, tmp_path, log) as process:
+        photo = telegram.send_photo(chat, encoded("2+3"))
+        answer = telegram.sent_message(telegram.wait_for_reply(photo, timeout=30))
+        # Telegram holds the answers back for a while; the bot is killed as it waits.
+        telegram.fail_next("sendMessage", 429, times=3, retry_after=30)
+        correction = telegram.send_text(chat, "3+6", reply_to=answer)
+        telegram.press_button(answer, answer["reply_markup"]["inline_keyboard"][0][0]
+                              ["callback_data"])
+        typed = telegram.send_text(chat + 1, "6*7")
+        telegram.wait_for("sendMessage", count=3, where=lambda call: call.status == 429,
+                          timeout=30)
+        process.send_signal(signal.SIGKILL)
+        process.wait(60)
+    with bot_process(telegram, tmp_path, log):
+        assert "= <b>9</b>" in telegram.wait_for_reply(correction, timeout=30).params["text"]
+        assert "= <b>42</b>" in telegram.wait_for_reply(typed, timeout=30).params["text"]
+        prompt = telegram.wait_for(
+            "sendMessage", chat, timeout=30,
+            where=lambda call: call.status == 200 and "force_reply" in call.params.get(
+                "reply_markup", {}),
+        )
+        assert len(prompt) == 1 and prompt[0].reply_to == photo["message_id"]
+
+
+def test_500_updates_stored_before_a_stop_are_handled_in_order_within_the_flood_limit(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    flooder = 5999
+    messages = [telegram.send_text(5400 + n % 45, f"{n}+1") for n in range(450)]
+    for n in range(50):
+        telegram.send_text(flooder, f"{n}*2")
+    store = open_inbox(str(tmp_path), TOKEN)
+    for update in telegram.take_updates():  # stored, then confirmed, then the bot stopped
+        store.add(update["update_id"], json.dumps(update))
+    store.close()
+    with bot_process(telegram, tmp_path, tmp_path / "bot.log"):
+        wait_for_answers(telegram, messages)
+        telegram.wait_for("sendMessage", flooder, count=31, timeout=30)
+        time.sleep(1)
+    answered = sorted(
+        (call for message in messages for call in answers_to(telegram, message)),
+        key=lambda call: call.at,
+    )
+    order = [int(call.params["text"].split("<b>")[1].split(" ")[0]) for call in answered]
+    assert sorted(order) == list(range(450))
+    # Updates are handled 16 at a time, so each answer comes within 16 places of its turn.
+    assert max(abs(place - n) for place, n in enumerate(order)) <= 16
+    to_flooder = [call.params["text"] for call in telegram.calls_to("sendMessage", flooder)]
+    assert len(to_flooder) == 31 and sum("Easy there" in text for text in to_flooder) == 1
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
