@@ -1,5 +1,6 @@
 """Nothing lost: `python -m bot` processes stopped mid-burst, by SIGTERM or SIGKILL, and started
-again on the same STATE_DIR, against the fake Bot API. Also a damaged or unusable store."""
+again on the same STATE_DIR, against the fake Bot API, polling or as a webhook. Also updates
+killed mid-answer, 500 stored updates, and a damaged or unusable store."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ import pytest
 from bot.inbox import open_inbox
 from tests.fake_telegram import Call, FakeTelegram
 from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded
-from tests.webhook_replicas import REPO, START_TIMEOUT, bot_env
+from tests.webhook_replicas import (
+    REPO,
+    START_TIMEOUT,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    bot_env,
+    free_ports,
+    wait_until_listening,
+)
 
 USERS = 10
 PHOTOS_PER_USER = 4
@@ -36,13 +45,18 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 @contextlib.contextmanager
-def bot_process(telegram: FakeTelegram, state: Path, log: Path) -> Iterator[subprocess.Popen]:
-    """`python -m bot` long polling `telegram`, once its models are loaded; stopped with SIGTERM
-    at the end unless the test stopped it already."""
+def bot_process(
+    telegram: FakeTelegram, state: Path, log: Path, webhook_port: int | None = None
+) -> Iterator[subprocess.Popen]:
+    """`python -m bot` long polling `telegram` (or, with a port, serving its webhook there),
+    once its models are loaded; stopped with SIGTERM at the end unless the test stopped it."""
     started = len(telegram.calls_to("setMyCommands"))
+    mode = {} if webhook_port is None else {
+        "BOT_MODE": "webhook", "WEBHOOK_URL": WEBHOOK_URL, "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PORT": str(webhook_port)}
     with log.open("ab") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO,
-                                   env=bot_env(telegram, STATE_DIR=str(state)),
+                                   env=bot_env(telegram, STATE_DIR=str(state), **mode),
                                    stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         telegram.wait_for("setMyCommands", count=started + 1, timeout=START_TIMEOUT)
@@ -71,23 +85,29 @@ def burst(telegram: FakeTelegram) -> list[dict[str, Any]]:
             for n in range(PHOTOS_PER_USER) for user in range(USERS)]
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_burst_is_answered_across_a_stop_and_a_restart(
-    telegram: FakeTelegram, tmp_path: Path, stop: signal.Signals
+    telegram: FakeTelegram, tmp_path: Path, stop: signal.Signals, mode: str
 ) -> None:
     log = tmp_path / "bot.log"
-    with bot_process(telegram, tmp_path, log) as process:
+    port = free_ports(1)[0] if mode == "webhook" else None
+    if port is not None:  # Telegram posts each update, and again until it is answered 200
+        telegram.push_updates_to(f"http://127.0.0.1:{port}/telegram", WEBHOOK_SECRET)
+    with bot_process(telegram, tmp_path, log, port) as process:
+        if port is not None:
+            wait_until_listening(port, timeout=30)
         messages = burst(telegram)
         time.sleep(STOP_AFTER)
         process.send_signal(stop)
         process.wait(60)
     before_restart = sum(bool(answers_to(telegram, m)) for m in messages)
-    with bot_process(telegram, tmp_path, log):
+    with bot_process(telegram, tmp_path, log, port):
         wait_for_answers(telegram, messages)
         time.sleep(2)  # time for any second answer to show
     counts = collections.Counter(len(answers_to(telegram, m)) for m in messages)
-    print(f"\n{stop.name}: {before_restart} of {len(messages)} answered before the restart; "
-          f"answers per photo: {dict(counts)}")
+    print(f"\n{mode}, {stop.name}: {before_restart} of {len(messages)} answered before the "
+          f"restart; answers per photo: {dict(counts)}")
     assert 0 not in counts
     if stop == signal.SIGKILL:
         # Only an answer Telegram accepted in the last moment before the kill, before the bot
