@@ -97,7 +97,7 @@ def build_application(settings: Settings) -> Application:
         executor=ThreadPoolExecutor(RECOGNIZER_WORKERS, thread_name_prefix="recognizer"),
         image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0, most_waiting=WAITING_IMAGES),
         text_limiter=SlidingWindowLimiter(TEXTS_PER_MINUTE, 60.0),
-        waiting_images=handlers.WaitingImages(),
+        waiting_images=handlers.WaitingImages(kept=lambda: store.durable),
     )
     _add_handlers(application)
     return application

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import IMAGES_PER_MINUTE
 from bot.inbox import open_inbox
 from tests.fake_telegram import Call, FakeTelegram
 from tests.test_bot_e2e import BOT_USERNAME, TOKEN, encoded
@@ -138,6 +139,7 @@ def test_a_correction_a_button_press_and_a_typed_expression_are_answered_after_a
                           timeout=30)
         process.send_signal(signal.SIGKILL)
         process.wait(60)
+    telegram.fail_next("answerCallbackQuery", 400)  # Telegram: "query is too old"
     with bot_process(telegram, tmp_path, log):
         assert "= <b>9</b>" in telegram.wait_for_reply(correction, timeout=30).params["text"]
         assert "= <b>42</b>" in telegram.wait_for_reply(typed, timeout=30).params["text"]
@@ -174,6 +176,29 @@ def test_500_updates_stored_before_a_stop_are_handled_in_order_within_the_flood_
     assert max(abs(place - n) for place, n in enumerate(order)) <= 16
     to_flooder = [call.params["text"] for call in telegram.calls_to("sendMessage", flooder)]
     assert len(to_flooder) == 31 and sum("Easy there" in text for text in to_flooder) == 1
+
+
+def test_photos_waiting_their_turn_at_a_graceful_stop_are_answered_after_the_restart(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    chat = 5070
+    photos = [encoded(f"{n}+1") for n in range(IMAGES_PER_MINUTE + 2)]
+    with bot_process(telegram, tmp_path, log) as process:
+        messages = [telegram.send_photo(chat, photo) for photo in photos]
+        telegram.wait_for("sendMessage", chat, count=IMAGES_PER_MINUTE + 1, timeout=60)
+        process.terminate()  # two photos still wait for a slot a minute away
+        process.wait(60)
+    with bot_process(telegram, tmp_path, log):
+        telegram.wait_for("sendMessage", chat, count=len(messages), timeout=60,
+                          where=lambda call: "I read" in call.params["text"])
+        time.sleep(1)
+    readings = collections.Counter(
+        call.reply_to for call in telegram.calls_to("sendMessage", chat)
+        if "I read" in call.params["text"])
+    assert readings == collections.Counter(message["message_id"] for message in messages)
+    texts = [call.params["text"] for call in telegram.calls_to("sendMessage", chat)]
+    assert not [text for text in texts if "send it again" in text]
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
