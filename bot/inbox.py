@@ -35,12 +35,16 @@ log = logging.getLogger(__name__)
 DONE_KEPT_SECONDS = 24 * 3600  # as long as Telegram itself keeps an unconfirmed update
 MOST_ENTRIES = 10_000
 PRUNE_EVERY = 500  # stores between prunes: pruning costs a scan, storing must stay cheap
+# Starts that may handle one update: one that crashes the bot (say, a picture that runs it out
+# of memory) must not crash every start after it.
+MOST_ATTEMPTS = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
     update_id INTEGER NOT NULL UNIQUE,
     received REAL NOT NULL,
     done REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,  -- starts that handled it again
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS updates_done ON updates (done);
@@ -78,17 +82,28 @@ class Inbox:
                     (time.time(), update_id))
 
     def pending(self) -> list[dict[str, Any]]:
-        """The updates not done, oldest first, as Telegram sent them."""
+        """The updates not done, oldest first, as Telegram sent them, counting this start as an
+        attempt at each; those tried MOST_ATTEMPTS times already are given up (marked done)."""
         if self._database is None:
             return []
         try:
+            with self._database:
+                given_up = self._database.execute(
+                    "UPDATE updates SET done = ? WHERE done IS NULL AND attempts >= ?",
+                    (time.time(), MOST_ATTEMPTS)).rowcount
+                self._database.execute(
+                    "UPDATE updates SET attempts = attempts + 1 WHERE done IS NULL")
             rows = self._database.execute(
                 "SELECT body FROM updates WHERE done IS NULL ORDER BY rowid"
             ).fetchall()
-            return [json.loads(body) for (body,) in rows]
+            pending = [json.loads(body) for (body,) in rows]
         except (sqlite3.Error, ValueError) as error:
             self._give_up("could not read it", error)
             return []
+        if given_up:
+            log.warning("gave up %d updates, handled at %d starts in a row without an answer",
+                        given_up, MOST_ATTEMPTS)
+        return pending
 
     def prune(self, now: float | None = None) -> None:
         """Forget done updates after a day; above MOST_ENTRIES the oldest go, done ones first."""
@@ -133,7 +148,9 @@ def open_inbox(state_dir: str | None, token: str) -> Inbox:
     path = Path(state_dir) / f"inbox-{bot_id if bot_id.isdigit() else 'bot'}.sqlite3"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return Inbox(_connect(path), path)
+        store = Inbox(_connect(path), path)
+        store.prune()
+        return store
     except (sqlite3.Error, OSError) as error:
         damage = error
     try:
@@ -151,7 +168,7 @@ def open_inbox(state_dir: str | None, token: str) -> Inbox:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    database = sqlite3.connect(path, check_same_thread=False)
+    database = sqlite3.connect(path)
     try:
         # WAL: a commit is one append. NORMAL: it survives the process being killed; only a
         # power cut may lose the last commits, a price worth a sync-free write per update.

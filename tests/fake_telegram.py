@@ -144,6 +144,12 @@ class FakeTelegram:
             self._file_paths[path] = data
         return file_id
 
+    def expire_file(self, file_id: str) -> None:
+        """Forget a file, as Telegram does some time after it was sent."""
+        with self._lock:
+            _, _, path = self._files.pop(file_id)
+            del self._file_paths[path]
+
     def file_bytes(self, file_id: str) -> bytes:
         with self._lock:
             return self._files[file_id][0]

@@ -76,6 +76,19 @@ def test_over_the_cap_the_oldest_done_go_first(
     assert kept == [1, 4, 5, 6]
 
 
+def test_an_update_handled_at_three_starts_without_an_answer_is_given_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_inbox(str(tmp_path), TOKEN)
+    store.add(1, update(1))
+    for _ in range(inbox.MOST_ATTEMPTS):  # each start crashed while handling it
+        assert [data["update_id"] for data in store.pending()] == [1]
+    store.add(2, update(2))
+    with caplog.at_level(logging.WARNING):
+        assert [data["update_id"] for data in store.pending()] == [2]
+    assert "gave up 1 updates" in caplog.records[-1].getMessage()
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_damaged_store_is_moved_aside_and_started_afresh(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot import replies
 from bot.app import IMAGES_PER_MINUTE
 from bot.inbox import open_inbox
 from tests.fake_telegram import Call, FakeTelegram
@@ -199,6 +200,22 @@ def test_photos_waiting_their_turn_at_a_graceful_stop_are_answered_after_the_res
     assert readings == collections.Counter(message["message_id"] for message in messages)
     texts = [call.params["text"] for call in telegram.calls_to("sendMessage", chat)]
     assert not [text for text in texts if "send it again" in text]
+
+
+def test_a_stored_photo_telegram_no_longer_has_is_asked_for_again_once(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    gone = telegram.send_photo(5080, encoded("2+2"))
+    kept = telegram.send_photo(5080, encoded("3+3"))
+    telegram.expire_file(gone["photo"][-1]["file_id"])
+    store = open_inbox(str(tmp_path), TOKEN)
+    for update in telegram.take_updates():
+        store.add(update["update_id"], json.dumps(update))
+    store.close()
+    with bot_process(telegram, tmp_path, tmp_path / "bot.log"):
+        assert "I read" in telegram.wait_for_reply(kept, timeout=30).params["text"]
+        time.sleep(1)
+    assert [call.params["text"] for call in answers_to(telegram, gone)] == [replies.SEND_AGAIN]
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
