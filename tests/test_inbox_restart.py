@@ -8,6 +8,7 @@ import collections
 import contextlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -247,6 +248,29 @@ def test_an_unwritable_folder_means_answering_without_durability(
         assert "= <b>42</b>" in reply.params["text"]
     warnings = [line for line in log.read_text().splitlines() if "WARNING bot.inbox" in line]
     assert len(warnings) == 1 and "WITHOUT durability" in warnings[0]
+
+
+def test_a_disk_filling_up_while_running_means_one_warning_and_answers_go_on(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    def small_files() -> None:  # in the bot process: no file of it may grow past 64 kB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
+
+    environment = bot_env(telegram, STATE_DIR=str(tmp_path))
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=small_files)
+    try:
+        telegram.wait_for("setMyCommands", timeout=START_TIMEOUT)
+        messages = [telegram.send_text(5500 + n % 10, f"{n}*3") for n in range(60)]
+        wait_for_answers(telegram, messages, timeout=60)
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=30)
+    warnings = [line for line in log.decode().splitlines() if "WARNING bot.inbox" in line]
+    assert len(warnings) == 1 and "could not write to it" in warnings[0]
+    assert all(answers_to(telegram, message) for message in messages)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
