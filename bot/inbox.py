@@ -270,7 +270,12 @@ async def replay(application: Application) -> None:
     if processor.inbox.durable:
         log.info("updates are kept in %s until answered", processor.inbox.path)
     for data in pending:
-        update = Update.de_json(data, application.bot)
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception as error:  # e.g. stored by another PTB version: skip it, not the start
+            log.warning("skipped stored update %s: %s", data.get("update_id"), error)
+            processor.inbox.done(data.get("update_id", -1))
+            continue
         processor.replayed.add(update.update_id)
         queue.put_nowait(update)  # stored already: not through InboxQueue.put
     if pending:

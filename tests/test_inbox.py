@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot import inbox
-from bot.inbox import Inbox, open_inbox
+from bot.inbox import Inbox, InboxQueue, InboxUpdateProcessor, open_inbox, replay
 
 TOKEN = "123456:TEST-secret-part"
 
@@ -132,6 +134,22 @@ def test_a_write_failing_later_warns_once_and_goes_on(
         store.add(2, update(2))
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
     assert not store.durable
+
+
+def test_a_stored_update_that_no_longer_parses_is_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_inbox(str(tmp_path), TOKEN)
+    store.add(1, json.dumps({"update_id": 1, "message": {"message_id": "not a message"}}))
+    store.add(2, json.dumps({"update_id": 2}))
+    queue = InboxQueue(store)
+    application = SimpleNamespace(update_processor=InboxUpdateProcessor(1, store),
+                                  update_queue=queue, bot=None)
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(replay(application))  # type: ignore[arg-type]
+    assert [queue.get_nowait().update_id] == [2] and queue.empty()
+    assert "skipped stored update 1" in caplog.records[-1].getMessage()
+    assert [data["update_id"] for data in store.pending()] == [2]
 
 
 def test_no_folder_no_store() -> None:
