@@ -91,7 +91,16 @@ def bot_env(telegram: FakeTelegram, **settings: str) -> dict[str, str]:
     return {**os.environ, "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_BASE_URL": telegram.base_url,
             "TELEGRAM_FILE_BASE_URL": telegram.file_base_url,
-            "STATE_DIR": tempfile.mkdtemp(prefix="mathsnap-state-"), **settings}
+            "STATE_DIR": fresh_state_dir(), **settings}
+
+
+# Removed with its contents when the test or benchmark process exits.
+_STATE_DIRS = tempfile.TemporaryDirectory(prefix="mathsnap-state-")
+
+
+def fresh_state_dir() -> str:
+    """An empty folder for one bot process's update inbox."""
+    return tempfile.mkdtemp(dir=_STATE_DIRS.name)
 
 
 @contextlib.contextmanager
