@@ -1,7 +1,8 @@
 # The bot as a container image: `python -m bot`, configured by environment variables only
 # (.env.example lists them); the models are installed with the package.
 #   docker build -t mathsnap .
-#   docker run --rm --env-file .env mathsnap          # polling: one container per bot token
+#   docker run --rm --env-file .env -v mathsnap-state:/home/mathsnap/state mathsnap
+#                                                     # polling: one container per bot token
 # Several webhook replicas behind nginx: compose.yaml and docs/scale-out.md.
 
 # Build stage: the project and its runtime dependencies (no dev or train extras) in /install.
@@ -27,6 +28,8 @@ COPY --from=build /install /usr/local
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mathsnap
 USER mathsnap
 WORKDIR /home/mathsnap
+# The update inbox (STATE_DIR's default); made here so a volume mounted on it is ours.
+RUN mkdir state
 EXPOSE 8080
 # Webhook mode: passes while the local web server answers on $PORT; in polling mode it
 # always passes (there is no server to ask).

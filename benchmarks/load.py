@@ -2,6 +2,7 @@
 
     python -m benchmarks.load [--data ../shared/data] [--users 50] [--photos 10] [--runs 3]
                               [--rates 5 10 15] [--seconds 10] [--texts 0] [--replicas 0]
+                              [--no-inbox]
 
 Starts `python -m bot` as a child process (so its memory and CPU are its own), or with
 --replicas N, N of them in webhook mode behind a round-robin proxy that the fake Bot API posts
@@ -13,26 +14,31 @@ each update to (docs/scale-out.md), then
 Prints reply latency (from the update being available to the answer reaching the API),
 throughput, the bot's CPU seconds per photo (all processes together), this process's (the fake
 Bot API's and the proxy's, which share the machine) and each bot process's resident memory (now
-and peak).
+and peak). First it measures the update inbox alone: the CPU time to store a photo's update
+and mark it done (bot/inbox.py); --no-inbox runs the bot without its inbox, to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from telegram import Update
 
 from benchmarks.common import DEFAULT_DATA, machine, memory_mb, telegram_photos
+from bot.inbox import InboxQueue, open_inbox
 from tests.fake_telegram import FakeTelegram
 from tests.webhook_replicas import (
     REPO,
@@ -48,9 +54,12 @@ _chat_ids = itertools.count(10_000)
 
 
 @contextmanager
-def bot_processes(telegram: FakeTelegram, replicas: int) -> Iterator[list[subprocess.Popen]]:
+def bot_processes(
+    telegram: FakeTelegram, replicas: int, inbox: bool = True
+) -> Iterator[list[subprocess.Popen]]:
     """One bot process long polling (replicas=0), or `replicas` webhook processes behind a
-    round-robin proxy that `telegram` pushes the updates to."""
+    round-robin proxy that `telegram` pushes the updates to. Without `inbox` (polling only)
+    STATE_DIR is a folder that cannot be made, so the bot runs without its update inbox."""
     if replicas:
         # Their logs go nowhere: a pipe would fill up and block them.
         with (webhook_replicas(telegram, replicas, stderr=subprocess.DEVNULL) as started,
@@ -58,8 +67,9 @@ def bot_processes(telegram: FakeTelegram, replicas: int) -> Iterator[list[subpro
             telegram.push_updates_to(proxy.url, WEBHOOK_SECRET)
             yield [replica.process for replica in started]
         return
+    state = {} if inbox else {"STATE_DIR": "/dev/null/no-inbox"}
     process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=REPO,
-                               env=bot_env(telegram, BOT_MODE="polling"),
+                               env=bot_env(telegram, BOT_MODE="polling", **state),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         telegram.wait_for("setMyCommands", timeout=START_TIMEOUT)  # models are loaded
@@ -67,6 +77,30 @@ def bot_processes(telegram: FakeTelegram, replicas: int) -> Iterator[list[subpro
     finally:
         process.terminate()
         process.wait(30)
+
+
+def inbox_cpu_ms(count: int = 2000) -> float:
+    """CPU milliseconds per update to store a photo's update as it is queued and mark it done,
+    on a fresh store in a temporary folder."""
+    telegram = FakeTelegram(TOKEN)  # not started: only to build updates as Telegram sends them
+    for n in range(count):
+        telegram.send_photo(20_000 + n % 50, b"")
+    updates = [Update.de_json(data, None) for data in telegram.take_updates()]
+
+    async def store_all() -> float:
+        with tempfile.TemporaryDirectory() as state:
+            store = open_inbox(state, TOKEN)
+            queue = InboxQueue(store)
+            started = time.process_time()
+            for update in updates:
+                await queue.put(update)
+                queue.get_nowait()
+                store.done(update.update_id)
+            elapsed = time.process_time() - started
+            store.close()
+        return elapsed
+
+    return asyncio.run(store_all()) / count * 1000
 
 
 def memory_report(processes: list[subprocess.Popen]) -> str:
@@ -123,16 +157,22 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=0, help="typed expressions, sent at once")
     parser.add_argument("--replicas", type=int, default=0,
                         help="webhook processes behind a round-robin proxy; 0: one, polling")
+    parser.add_argument("--no-inbox", dest="inbox", action="store_false",
+                        help="run the bot without its update inbox (polling only), to compare")
     args = parser.parse_args()
     if args.replicas < 0:
         parser.error("--replicas must be 0 (one polling process) or more")
+    if args.replicas and not args.inbox:
+        parser.error("--no-inbox works with one polling process only")
 
     photos, source = telegram_photos(args.data, 40)
     print(f"machine: {machine()}")
     print(f"input: {source}, 1280 px JPEG, sent as Telegram photos")
+    print(f"update inbox: {inbox_cpu_ms():.3f} ms CPU per photo update, stored and marked done"
+          f"{'' if args.inbox else ' (the bot runs without it: --no-inbox)'}")
     telegram = FakeTelegram(TOKEN, "mathsnap_bench_bot").start()
     try:
-        with bot_processes(telegram, args.replicas) as processes:
+        with bot_processes(telegram, args.replicas, args.inbox) as processes:
             mode = f"{args.replicas} webhook" if args.replicas else "1 polling"
             print(f"bot processes ({mode}) after start-up: "
                   f"{', '.join(f'{memory_mb(p.pid)[0]:.0f}' for p in processes)} MB resident")

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the mathsnap Telegram bot. It is configured by environment variables "
                     "only (.env.example lists them): TELEGRAM_BOT_TOKEN (required), BOT_MODE "
                     "(polling or webhook), WEBHOOK_URL, WEBHOOK_SECRET and PORT (webhook mode), "
-                    "MESSAGES_PER_SECOND, TELEGRAM_API_BASE_URL, TELEGRAM_FILE_BASE_URL.",
+                    "MESSAGES_PER_SECOND, STATE_DIR, TELEGRAM_API_BASE_URL, "
+                    "TELEGRAM_FILE_BASE_URL.",
         epilog="Exit status: 0 after a clean stop; 2 for a missing or wrong setting, or a token "
                "Telegram rejects.",
     ).parse_args(argv)

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 import recognizer
-from bot import handlers, replies
+from bot import handlers, inbox, replies
 from bot.config import Settings
 from bot.delivery import AnswerNotingRateLimiter
 from bot.limits import SlidingWindowLimiter
@@ -69,6 +69,7 @@ def _not_a_token_rejected_at_start_up(record: logging.LogRecord) -> bool:
 
 
 def build_application(settings: Settings) -> Application:
+    store = inbox.open_inbox(settings.state_dir, settings.token)
     application = (
         Application.builder()
         .token(settings.token)
@@ -85,7 +86,9 @@ def build_application(settings: Settings) -> Application:
         # Paces all sends to the token's limit, and waits out 429s instead of failing.
         .rate_limiter(AnswerNotingRateLimiter(overall_max_rate=settings.messages_per_second,
                                               max_retries=3))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        # Updates are stored as they are queued, and marked done once handled (bot/inbox.py).
+        .update_queue(inbox.InboxQueue(store))
+        .concurrent_updates(inbox.InboxUpdateProcessor(CONCURRENT_UPDATES, store))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -95,7 +98,7 @@ def build_application(settings: Settings) -> Application:
         executor=ThreadPoolExecutor(RECOGNIZER_WORKERS, thread_name_prefix="recognizer"),
         image_limiter=SlidingWindowLimiter(IMAGES_PER_MINUTE, 60.0, most_waiting=WAITING_IMAGES),
         text_limiter=SlidingWindowLimiter(TEXTS_PER_MINUTE, 60.0),
-        waiting_images=handlers.WaitingImages(),
+        waiting_images=handlers.WaitingImages(kept=lambda: store.durable),
     )
     _add_handlers(application)
     return application
@@ -150,6 +153,7 @@ async def _post_init(application: Application) -> None:
         # The menu only lists commands that work without it: no reason to stop the bot.
         log.warning("could not set the command menu, going on without it: %s", error)
     log.info("running as @%s", application.bot.username)
+    await inbox.replay(application)
 
 
 async def _post_stop(application: Application) -> None:
@@ -161,3 +165,4 @@ async def _post_stop(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     services: handlers.Services = application.bot_data[handlers.SERVICES_KEY]
     services.executor.shutdown(wait=True, cancel_futures=True)
+    inbox.close(application)

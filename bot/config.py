@@ -11,6 +11,7 @@ DEFAULT_FILE_BASE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_PORT = 8080
 # Telegram's limit for one bot token; with N replicas sharing a token give each about 30/N.
 DEFAULT_MESSAGES_PER_SECOND = 30.0
+DEFAULT_STATE_DIR = "state"  # beside the working directory
 
 
 class ConfigError(ValueError):
@@ -27,6 +28,7 @@ class Settings:
     webhook_secret: str | None = None
     port: int = DEFAULT_PORT
     messages_per_second: float = DEFAULT_MESSAGES_PER_SECOND  # 0: no pacing, only 429 retries
+    state_dir: str | None = None  # the update inbox's folder; None: no inbox (tests)
 
     @property
     def webhook_path(self) -> str:
@@ -88,6 +90,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         webhook_secret=webhook_secret,
         port=int(port_text),
         messages_per_second=messages_per_second,
+        state_dir=env.get("STATE_DIR", "").strip() or DEFAULT_STATE_DIR,
     )
 
 

@@ -2,7 +2,8 @@
 
 PTB handles each update in an asyncio task of its own and runs the error handler in that task,
 so a context variable links the two: a handler starts a record, each answer Telegram accepts is
-noted in it, and the error handler reads it to decide whether to apologise.
+noted in it, and the error handler reads it to decide whether to apologise. The same moment
+marks the update done in the inbox (bot/inbox.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram.ext import AIORateLimiter
+
+from bot import inbox
 
 ANSWER_ENDPOINTS = frozenset({"sendMessage", "sendPhoto"})  # what the user sees in the chat
 
@@ -49,7 +52,9 @@ class AnswerNotingRateLimiter(AIORateLimiter):
         result = await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
-        answers = _answers.get()
-        if answers is not None and endpoint in ANSWER_ENDPOINTS:
-            answers.append(endpoint)
+        if endpoint in ANSWER_ENDPOINTS:
+            inbox.answered()
+            answers = _answers.get()
+            if answers is not None:
+                answers.append(endpoint)
         return result

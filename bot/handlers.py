@@ -22,7 +22,7 @@ from telegram.constants import ChatAction, ChatType, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot import delivery, replies
+from bot import delivery, inbox, replies
 from bot.limits import SlidingWindowLimiter
 from recognizer import annotate, recognize, solve_text
 from recognizer.decode import MAX_PIXELS
@@ -60,7 +60,8 @@ class WaitingImages:
     shutdown, lets the answers under way finish and tells the senders of the others.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: Callable[[], bool] = lambda: False) -> None:
+        self._kept = kept  # True while the inbox keeps updates for the next start to answer
         self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self._closing = asyncio.Event()
         self._unread: list[Message] = []
@@ -68,14 +69,18 @@ class WaitingImages:
     def add(
         self, wait: float, update: Update, context: ContextTypes.DEFAULT_TYPE, file_id: str
     ) -> None:
+        inbox.defer()  # answered when its slot comes, not by the note that it waits
         task = asyncio.create_task(self._answer_after(wait, update, context, file_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        """Stop waiting; tell each sender, once per chat, which images went unread."""
+        """Stop waiting; tell each sender, once per chat, which images went unread, unless the
+        inbox keeps them for the next start."""
         self._closing.set()
         await asyncio.gather(*self._tasks)
+        if self._kept():  # the next start answers them: no need to ask for them again
+            return
         unread: dict[tuple[int, int], list[Message]] = {}
         for message in self._unread:
             unread.setdefault((message.chat_id, _sender(message)), []).append(message)
@@ -202,7 +207,8 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not isinstance(query.message, Message):
         await query.answer(replies.ORIGINAL_GONE, show_alert=True)
         return "message_gone"
-    await query.answer()
+    with contextlib.suppress(BadRequest):  # "query is too old" when handled after a restart
+        await query.answer()
     expression = replies.expression_from_correction_data(query.data or "")
     # Replying to the user's photo makes the selective ForceReply target that user in groups.
     target = query.message.reply_to_message or query.message
@@ -225,7 +231,8 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(replies.ORIGINAL_GONE, show_alert=True)
         return "original_gone"
     # Not counted against the image limit: the photo was, and the button goes once used.
-    await query.answer()
+    with contextlib.suppress(BadRequest):  # "query is too old" when handled after a restart
+        await query.answer()
     async with _chat_action(context.bot, answer.chat_id, ChatAction.UPLOAD_PHOTO):
         image = await _download(context.bot, file_id)
         try:

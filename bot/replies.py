@@ -61,6 +61,8 @@ FILE_TOO_BIG = (
 TOO_MANY_PIXELS = "That image has too many pixels for me. Send a smaller image or a normal photo."
 GENERIC_APOLOGY = "😕 Sorry, something went wrong on my side. Please try again in a moment."
 ORIGINAL_GONE = "I can't find your original photo any more. Send it again, please."
+# To a photo that arrived while the bot was down, once Telegram no longer has the file.
+SEND_AGAIN = "🔁 I was restarting when this arrived and can't open it now. Please send it again."
 ANNOTATION_CAPTION = (
     "🔍 What I saw: a box around each symbol I found, labelled with what I read. "
     "Green: I'm sure. Orange: I'm not sure, please check it."

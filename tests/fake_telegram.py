@@ -28,6 +28,8 @@ _STRING_PARAMS = frozenset({"text", "caption", "callback_query_id", "file_id", "
 _DOWNLOAD_LIMIT = 20_000_000  # Telegram refuses getFile above this for bots
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # on Telegram's webhook POSTs
 WEBHOOK_CONNECTIONS = 40  # Telegram's default max_connections for a webhook
+PUSH_ATTEMPTS = 300  # a failed webhook post is tried again, for up to about a minute
+PUSH_RETRY_SECONDS = 0.2
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
             429: "Too Many Requests", 500: "Internal Server Error"}
 
@@ -142,6 +144,12 @@ class FakeTelegram:
             self._file_paths[path] = data
         return file_id
 
+    def expire_file(self, file_id: str) -> None:
+        """Forget a file, as Telegram does some time after it was sent."""
+        with self._lock:
+            _, _, path = self._files.pop(file_id)
+            del self._file_paths[path]
+
     def file_bytes(self, file_id: str) -> bytes:
         with self._lock:
             return self._files[file_id][0]
@@ -226,6 +234,12 @@ class FakeTelegram:
                      "message": copy.deepcopy(stored), "data": data}
             self._queue_update({"callback_query": query})
         return query_id
+
+    def take_updates(self) -> list[dict[str, Any]]:
+        """Remove and return the updates not yet fetched, as if a bot had confirmed them."""
+        with self._lock:
+            taken, self._updates = self._updates, []
+        return taken
 
     def push_updates_to(self, url: str, secret: str | None = None) -> None:
         """From now on POST each new update to `url` (plain http), as Telegram does to a
@@ -329,16 +343,26 @@ class FakeTelegram:
         task.add_done_callback(self._pushes.discard)
 
     async def _push(self, webhook: _Webhook, body: bytes) -> None:
+        """POST one update; as Telegram does, try again a while later until it is answered 200
+        (a bot that is down or restarting gets it once it is back)."""
         url = urlsplit(webhook.url)
         secret = f"{SECRET_HEADER}: {webhook.secret}\r\n" if webhook.secret else ""
-        async with self._webhook_slots:
-            reader, writer = await asyncio.open_connection(url.hostname, url.port)
-            writer.write(f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                         f"{secret}Connection: close\r\n\r\n".encode() + body)
-            await writer.drain()
-            await reader.read()  # the answer, until the server closes the connection
-            writer.close()
+        for _ in range(PUSH_ATTEMPTS):
+            async with self._webhook_slots:
+                try:
+                    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+                    writer.write(f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                                 f"Content-Type: application/json\r\n"
+                                 f"Content-Length: {len(body)}\r\n"
+                                 f"{secret}Connection: close\r\n\r\n".encode() + body)
+                    await writer.drain()
+                    answer = await reader.read()  # until the server closes the connection
+                    writer.close()
+                    if answer.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")):
+                        return
+                except OSError:
+                    pass
+            await asyncio.sleep(PUSH_RETRY_SECONDS)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

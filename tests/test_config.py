@@ -16,7 +16,7 @@ import pytest
 from bot.__main__ import SYMPY_CACHE_SIZE
 from bot.config import DEFAULT_API_BASE_URL, DEFAULT_FILE_BASE_URL, ConfigError, load_settings
 from tests.fake_telegram import FakeTelegram
-from tests.webhook_replicas import free_ports
+from tests.webhook_replicas import free_ports, fresh_state_dir
 
 TOKEN = "123456:ABC-secret"
 
@@ -27,6 +27,12 @@ def test_defaults_are_polling_against_telegram() -> None:
     assert settings.mode == "polling"
     assert settings.api_base_url == DEFAULT_API_BASE_URL == "https://api.telegram.org/bot"
     assert settings.file_base_url == DEFAULT_FILE_BASE_URL == "https://api.telegram.org/file/bot"
+    assert settings.state_dir == "state"
+
+
+def test_state_dir_is_read() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "STATE_DIR": " /var/lib/mathsnap "})
+    assert settings.state_dir == "/var/lib/mathsnap"
 
 
 @pytest.mark.parametrize("environment", [{}, {"TELEGRAM_BOT_TOKEN": "  "}])
@@ -115,8 +121,9 @@ def test_python_m_bot_without_token_exits_with_code_2() -> None:
 def run_bot(**environment: str) -> subprocess.CompletedProcess[str]:
     """`python -m bot` with `environment` instead of the caller's TELEGRAM_* and BOT_* settings."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    state = {"STATE_DIR": fresh_state_dir()}  # not the checkout's
     return subprocess.run(
-        [sys.executable, "-m", "bot"], env=inherited | environment, capture_output=True,
+        [sys.executable, "-m", "bot"], env=inherited | state | environment, capture_output=True,
         text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
     )
 

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -85,10 +86,21 @@ class Replica:
 
 
 def bot_env(telegram: FakeTelegram, **settings: str) -> dict[str, str]:
-    """The environment for `python -m bot` against `telegram`, plus `settings`."""
+    """The environment for `python -m bot` against `telegram`, plus `settings`; a fresh
+    STATE_DIR unless given, since the fake's update ids start again at 1."""
     return {**os.environ, "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_BASE_URL": telegram.base_url,
-            "TELEGRAM_FILE_BASE_URL": telegram.file_base_url, **settings}
+            "TELEGRAM_FILE_BASE_URL": telegram.file_base_url,
+            "STATE_DIR": fresh_state_dir(), **settings}
+
+
+# Removed with its contents when the test or benchmark process exits.
+_STATE_DIRS = tempfile.TemporaryDirectory(prefix="mathsnap-state-")
+
+
+def fresh_state_dir() -> str:
+    """An empty folder for one bot process's update inbox."""
+    return tempfile.mkdtemp(dir=_STATE_DIRS.name)
 
 
 @contextlib.contextmanager
