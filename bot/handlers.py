@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Bot, ForceReply, Message, MessageEntity, Update
+from telegram import Bot, CallbackQuery, ForceReply, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
@@ -207,8 +207,7 @@ async def on_correct_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not isinstance(query.message, Message):
         await query.answer(replies.ORIGINAL_GONE, show_alert=True)
         return "message_gone"
-    with contextlib.suppress(BadRequest):  # "query is too old" when handled after a restart
-        await query.answer()
+    await _acknowledge(query)
     expression = replies.expression_from_correction_data(query.data or "")
     # Replying to the user's photo makes the selective ForceReply target that user in groups.
     target = query.message.reply_to_message or query.message
@@ -231,8 +230,7 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(replies.ORIGINAL_GONE, show_alert=True)
         return "original_gone"
     # Not counted against the image limit: the photo was, and the button goes once used.
-    with contextlib.suppress(BadRequest):  # "query is too old" when handled after a restart
-        await query.answer()
+    await _acknowledge(query)
     async with _chat_action(context.bot, answer.chat_id, ChatAction.UPLOAD_PHOTO):
         image = await _download(context.bot, file_id)
         try:
@@ -251,18 +249,24 @@ async def on_steps_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     answer = query.message if isinstance(query.message, Message) else None
     if answer is None or not replies.has_steps_button(answer.reply_markup):
-        await query.answer()  # a second press, after the steps went out
+        await _acknowledge(query)  # a second press, after the steps went out
         return "already_answered"
     try:
         await answer.edit_reply_markup(replies.without_steps_button(answer.reply_markup))
     except BadRequest as error:
-        await query.answer()
+        await _acknowledge(query)
         if "not modified" in str(error).lower():  # two presses at once: the other one answers
             return "already_answered"
         raise
-    await query.answer()
+    await _acknowledge(query)
     expression = replies.expression_from_correction_data(query.data or "")
     return await _reply_steps(answer, context, expression or _shown_expression(answer))
+
+
+async def _acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; "query is too old" when handled after a restart is no error."""
+    with contextlib.suppress(BadRequest):
+        await query.answer()
 
 
 @logged("steps_command")
