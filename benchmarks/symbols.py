@@ -250,8 +250,8 @@ def report(title: str, reads: list[Read], keys: dict[str, str], top: int | None)
     wrong = Counter(f"{r.expected} → {r.read}" for r in reads if not r.right)
     print(f"-- misreadings (expected → read), {sum(wrong.values())} in all"
           + (f", top {top}" if top else ""))
-    for kind, count in wrong.most_common(top):
-        print(f"{count:5d}  {kind}")
+    for misreading, count in wrong.most_common(top):
+        print(f"{count:5d}  {misreading}")
     kinds = Counter(kind(r.expected, r.read) for r in reads if not r.right)
     print("-- what went wrong: " + "; ".join(f"{k} {n}" for k, n in kinds.most_common()))
     if top:  # whole reads rarely repeat when two digits vary: group by what went wrong

@@ -8,11 +8,13 @@ from benchmarks.symbols import (
     CANONICAL,
     GLYPH,
     PAGE,
+    Read,
     digit_ink,
     edits,
     expected,
     kind,
     operator_photo,
+    report,
 )
 from recognizer.bench import canonical_label
 from recognizer.training.glyphs import draw_glyph
@@ -109,3 +111,13 @@ def test_edits_name_what_went_wrong() -> None:
     ("3+4", "[no handwriting]", "no expression (an error)")])
 def test_failures_are_sorted_by_what_went_wrong(expected_text, read, what) -> None:
     assert kind(expected_text, read) == what
+
+
+def test_the_report_lists_misreadings_and_what_went_wrong(capsys) -> None:
+    reads = [Read("5", "5", "5", "5", 3.0), Read("5", "5", "5", "5=", 4.0),
+             Read("mdas", "plus", "2+3", "2-3", 5.0)]
+    report("mixed", reads, {"name": "class"}, 5)
+    out = capsys.readouterr().out
+    assert "5 → 5=" in out and "2+3 → 2-3" in out
+    assert "a symbol added (all written ones read right) 1" in out
+    assert "operator or bracket misread or lost 1" in out
