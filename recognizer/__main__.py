@@ -85,7 +85,8 @@ def as_line(path: Path | str, recognition: Solution) -> str:
     if recognition.error is not None or recognition.result is None:
         return f"{path}: {shown} → error: {recognition.error}"
     answer = show_answer(recognition)
-    note = f" {answer.note}" if answer.note else ""
+    # `= 7/2 ≈ 3.5`, but `x = 11/2 (x ≈ 5.5)`: an equation's note names x again.
+    note = (f" {answer.note}" if answer.lead else f" ({answer.note})") if answer.note else ""
     sure = not isinstance(recognition, Recognition) or recognition.sure  # typed text is sure
     doubt = "" if sure else "  (not sure: check the reading)"
     return f"{path}: {shown} {answer.lead or '→'} {answer.main}{note}{doubt}"

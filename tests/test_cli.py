@@ -49,6 +49,10 @@ def test_readable_line_for_a_tower_and_an_equation(tmp_path, capsys):
         "t.png: 2^(3²) = 512"
     decimal = Recognition("1/3", "1/3", "0.3333333333", sure=True)
     assert as_line(Path("d.png"), decimal) == "d.png: 1⁄3 = 1/3 ≈ 0.3333333333"
+    root = Recognition("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414213562, x ≈ 1.414213562",
+                       sure=True)
+    assert as_line(Path("r.png"), root) == \
+        "r.png: x² = 2 → x = −√2, x = √2 (x ≈ −1.414213562, x ≈ 1.414213562)"
     doubtful = Recognition("17*1", "17", doubt=0.5)
     assert as_line(Path("u.png"), doubtful) == "u.png: 17 × 1 = 17  (not sure: check the reading)"
 
