@@ -323,9 +323,10 @@ def _merge_broken(parts: list[_Part], height: float) -> list[_Part]:
         merged = False
         for i, a in enumerate(parts):
             for b in parts[i + 1 :]:
-                if b.x > a.right + 0.1 * height:
+                if b.x > a.right + 0.4 * height:  # as far as a `5`'s flag may float
                     break
-                if _same_symbol(a, b, height) or _stray_piece(a, b, height):
+                if (_same_symbol(a, b, height) or _stray_piece(a, b, height)
+                        or _floating_flag(a, b, parts, height)):
                     a.absorb(b)
                     parts.remove(b)
                     merged = True
@@ -381,6 +382,23 @@ def _flag(small: _Part, big: _Part) -> bool:
     return (small.is_bar() and small.w <= 1.2 * big.w and small.h < 0.4 * big.h
             and big.x <= small.x <= big.x + 0.85 * big.w and overlap_x >= 0.2 * small.w
             and big.y - 0.1 * big.h <= small.bottom and small.cy < big.y + 0.15 * big.h)
+
+
+def _floating_flag(a: _Part, b: _Part, parts: list[_Part], height: float) -> bool:
+    """A `5`'s flag lifted off the body: a flat stroke above the top of a full-height body,
+    from its right half to at most a little past its right edge, with nothing else under it
+    (the bar of a `7` beside the `5` stands over the `7`'s stem). A minus beside a short
+    letter x is as high as that x's top, but the x is not full height."""
+    small, big = sorted((a, b), key=lambda p: p.w * p.h)
+    if (a.forced or b.forced or big.h < 0.8 * height or small.w < 1.6 * small.h
+            or small.h >= 0.4 * big.h):
+        return False
+    starts = big.x + 0.3 * big.w <= small.x <= big.right + 0.35 * big.w
+    high = big.y - 0.35 * big.h <= small.bottom <= big.y + 0.25 * big.h
+    if not (starts and high and small.w <= 1.6 * big.w):
+        return False
+    return not any(other is not small and other is not big and other.x < small.right
+                   and other.right > small.x and other.y > small.y for other in parts)
 
 
 def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) -> Segment:

@@ -319,3 +319,24 @@ def test_a_fives_flag_drawn_apart_and_leaving_it_to_the_right_is_part_of_it():
     cv2.ellipse(ink, (125, 145), (22, 22), 0, -150, 150, 255, 6)
     cv2.line(ink, (138, 102), (186, 86), 255, 6)
     assert len(boxes(ink)) == 1
+
+
+def test_a_fives_flag_lifted_off_the_body_and_past_its_edge_is_part_of_it():
+    ink = page()
+    # The body of a 5 (stem and bowl), and its flag lifted above it, starting at the body's
+    # right edge, a little apart: a thick short stroke, not a thin bar.
+    cv2.line(ink, (104, 100), (106, 134), 255, 6)
+    cv2.ellipse(ink, (125, 145), (22, 22), 0, -150, 150, 255, 6)
+    cv2.line(ink, (150, 88), (176, 84), 255, 9)
+    assert len(boxes(ink)) == 1
+
+
+def test_the_bar_of_a_seven_beside_a_five_stays_with_the_seven():
+    ink = page()
+    cv2.line(ink, (104, 100), (106, 134), 255, 6)  # a 5 whose flag is joined
+    cv2.ellipse(ink, (125, 145), (22, 22), 0, -150, 150, 255, 6)
+    cv2.line(ink, (104, 100), (140, 100), 255, 6)
+    cv2.line(ink, (156, 92), (196, 92), 255, 6)  # a 7's bar, drawn apart from its stem
+    cv2.line(ink, (190, 102), (168, 168), 255, 6)
+    five = boxes(ink)[0]
+    assert five[0] + five[2] < 153  # the 5 ends before the bar starts: not joined to it
