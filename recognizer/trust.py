@@ -61,8 +61,8 @@ def absurd(expression: str, result: str) -> bool:
     return digits > MAX_RESULT_DIGITS or any(e > MAX_EXPONENT for e in exponents)
 
 
-def is_sure(doubt_: float, expression: str | None, result: str | None) -> bool:
+def is_sure(rival: float, expression: str | None, result: str | None) -> bool:
     """A solved reading that no other reading rivals and whose value is plausible."""
     if expression is None or result is None:
         return False
-    return doubt_ < MAX_DOUBT and not absurd(expression, result)
+    return rival < MAX_DOUBT and not absurd(expression, result)
