@@ -19,13 +19,15 @@ MAX_SHOWN_CHARS = 300  # shown expressions are cut so a reply stays far below Te
 # annotated picture boxes it in orange.
 UNSURE_BELOW = 0.6
 
-_TOKEN = re.compile(r"[0-9.]+|[x+\-*/÷()=^]")
-_SPACED = {"+": " + ", "-": " − ", "*": " × ", "÷": " ÷ ", "=": " = "}
+_TOKEN = re.compile(r"[0-9.]+|[xy+\-*/÷()=^√;]")
+_SPACED = {"+": " + ", "-": " − ", "*": " × ", "÷": " ÷ ", "=": " = ", ";": ";  "}
 _SIGNS = {"+": "+", "-": "−"}
 _SYMBOLS = {"*": "×", "/": "÷", "-": "−"}
 _DIVISIONS = ("/", "÷")
 _RATIONAL = re.compile(r"-?\d+(?:/\d+)?")
-_SUPERSCRIPT = str.maketrans("0123456789+-=()x", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˣ")
+_SUPERSCRIPT = str.maketrans("0123456789+-=()xy", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˣʸ")
+# "x = −2·√2, x = 2·√2" → "x = ±2·√2", and the same for decimals.
+_OPPOSITES = re.compile(r"^([xy]) ([=≈]) −([^,]+), \1 \2 \3$")
 
 
 def symbol_text(label: str) -> str:
@@ -86,8 +88,8 @@ def show_answer(solution: Solution) -> ShownAnswer:
 def _same_value(result: str, approximation: str) -> bool:
     """Whether every decimal is exactly the rational it stands for: 3/10 and 0.3, not 1/3 and
     0.3333333333 (equations list their roots as "x = …, x = …" and "x ≈ …, x ≈ …")."""
-    exact = [part.removeprefix("x = ") for part in result.split(", ")]
-    decimals = [part.removeprefix("x ≈ ") for part in approximation.split(", ")]
+    exact = [re.sub(r"^[xy] = ", "", part) for part in result.split(", ")]
+    decimals = [re.sub(r"^[xy] ≈ ", "", part) for part in approximation.split(", ")]
     return len(exact) == len(decimals) and all(
         _RATIONAL.fullmatch(value) and Fraction(value) == Fraction(decimal)
         for value, decimal in zip(exact, decimals, strict=True)
@@ -95,11 +97,13 @@ def _same_value(result: str, approximation: str) -> bool:
 
 
 def render_result(result: str) -> str:
-    """A sympy-printed value ("-7/2", "x = 2**(1/2)", "no solution") → readable text."""
-    text = re.sub(r"sqrt\((\d+|x)\)", r"√\1", result).replace("sqrt", "√")
+    """A sympy-printed value ("-7/2", "x = 2**(1/2)", "no solution") → readable text, with a
+    number's root as `2√3` and two opposite roots as `x = ±2√2`."""
+    text = re.sub(r"sqrt\((\d+|x|y)\)", r"√\1", result).replace("sqrt", "√")
+    text = re.sub(r"(\d)\*√", r"\1√", text)
     text = text.replace("**", "^").replace("*", "·").replace("-", "−")
-    text = re.sub(r"\^\(([0-9+−=()x]+)\)|\^([0-9]+)", _superscript_match, text)
-    return _shorten(text)
+    text = re.sub(r"\^\(([0-9+−=()xy]+)\)|\^([0-9]+)", _superscript_match, text)
+    return _shorten(_OPPOSITES.sub(r"\1 \2 ±\3", text))
 
 
 def _render(tokens: list[str]) -> str:
@@ -115,7 +119,7 @@ def _render(tokens: list[str]) -> str:
             bottom = None if after_division else _denominator_close(tokens, close)
             if bottom is not None:  # "(a)/(b)", how a stacked fraction is read
                 numerator, denominator = tokens[i + 1 : close], tokens[close + 3 : bottom]
-                if _plain(tokens, bottom + 1) and tokens[bottom + 1] != "x":
+                if _plain(tokens, bottom + 1) and tokens[bottom + 1] not in ("x", "y"):
                     # A number right after would run into the denominator (x⁄0 and 0 would
                     # read as x⁄00): the brackets stay.
                     parts.append(f"({_render(numerator)})/({_render(denominator)})")
@@ -149,8 +153,8 @@ def _render(tokens: list[str]) -> str:
 
 
 def _plain(tokens: list[str], index: int) -> bool:
-    """A number or x stands at index."""
-    return 0 <= index < len(tokens) and (tokens[index] == "x" or tokens[index][0] in "0123456789.")
+    """A number or an unknown stands at index."""
+    return 0 <= index < len(tokens) and tokens[index][0] in "0123456789.xy"
 
 
 def _next(tokens: list[str], index: int) -> str:

@@ -1,14 +1,16 @@
 """Canonical tokens -> expression tree, typed text -> tokens, and decoding of classifier guesses.
 
-Canonical tokens are single characters from ``0123456789.+-*/()=x^``. Grammar, loosest first::
+Canonical tokens are single characters from ``0123456789.+-*/()=xy^√;``. Grammar, loosest
+first::
 
+    system   := equation (';' equation)*  # equations solved together: "2x+y=7;x-y=2"
     equation := sum ('=' sum)* ['=']     # "2+2=" (nothing after '=') means "evaluate 2+2";
                                          # a chain "7*5=30+5=35" holds when all sides are equal
     sum      := term (('+' | '-') term)*
     term     := unary (('*' | '/') unary | power)*   # a bare power after a term is implicit '*'
     unary    := ('+' | '-')* power                   # so -2^2 = -(2^2) = -4
     power    := primary ['^' unary]                  # right-associative: 2^3^2 = 2^9
-    primary  := number | 'x' | '(' sum ')'
+    primary  := number | 'x' | 'y' | '(' sum ')' | '√' primary   # √16, 2√3, √(x+1)
     number   := digits ['.' digits] | '.' digits     # "0.5" and ".5" are 1/2; "5." is an error
 
 Implicit multiplication has the same precedence as '*' and '/', so ``1/2x`` is ``(1/2)*x``.
@@ -60,11 +62,38 @@ class BinaryOp:
 
 
 @dataclass(frozen=True)
+class Root:
+    """The square root of the radicand: √ written over it."""
+
+    radicand: Node
+
+
+@dataclass(frozen=True)
 class Equation:
     sides: tuple[Node, ...]  # two or more
 
 
-Node = Number | Variable | Negate | BinaryOp | Equation
+@dataclass(frozen=True)
+class System:
+    equations: tuple[Equation, ...]  # two or more, solved together
+
+
+Node = Number | Variable | Negate | BinaryOp | Root | Equation | System
+VARIABLES = "xy"
+
+
+def unknowns(node: Node) -> set[str]:
+    """The names of the variables in a tree."""
+    match node:
+        case Variable(name=name):
+            return {name}
+        case Negate(operand=child) | Root(radicand=child):
+            return unknowns(child)
+        case BinaryOp(left=left, right=right):
+            return unknowns(left) | unknowns(right)
+        case Equation(sides=children) | System(equations=children):
+            return set().union(*(unknowns(child) for child in children))
+    return set()
 
 
 def canonical(tokens: Sequence[str]) -> str:
@@ -77,9 +106,9 @@ def canonical(tokens: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class _Item:
-    """A lexed item: an operator character, 'x', or a whole number."""
+    """A lexed item: an operator character, a variable, or a whole number."""
 
-    kind: str  # "number", "x", or the operator / parenthesis character
+    kind: str  # "number", "x", "y", or the operator / parenthesis / √ / ; character
     value: Fraction | None = None
 
 
@@ -104,7 +133,7 @@ def _lex(text: str) -> list[_Item]:
                 raise ExpressionError(f"a number is longer than {MAX_DIGITS} digits")
             items.append(_Item("number", Fraction(text[i:end])))
             i = end
-        elif char in "x+-*/^()=":
+        elif char in "xy+-*/^()=√;":
             items.append(_Item(char))
             i += 1
         else:
@@ -133,6 +162,17 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise ExpressionError("the expression is nested too deeply")
 
+    def system(self) -> Node:
+        equations = [self.equation()]
+        while self.peek() == ";":
+            self.take()
+            equations.append(self.equation())
+        if len(equations) == 1:
+            return equations[0]
+        if not all(isinstance(e, Equation) and len(e.sides) == 2 for e in equations):
+            raise ExpressionError("each line of a system must be one equation")
+        return System(tuple(equations))
+
     def equation(self) -> Node:
         sides = [self.sum()]
         while self.peek() == "=":
@@ -158,7 +198,7 @@ class _Parser:
             if kind in ("*", "/"):
                 self.take()
                 node = BinaryOp(kind, node, self.unary())
-            elif kind in ("number", "x", "("):
+            elif kind in ("number", "x", "y", "(", "√"):
                 node = BinaryOp("*", node, self.power())
             else:
                 return node
@@ -193,8 +233,15 @@ class _Parser:
         if kind == "number":
             assert item.value is not None
             return Number(item.value)
-        if kind == "x":
-            return Variable()
+        if kind in VARIABLES:
+            return Variable(kind)
+        if kind == "√":
+            if self.peek() in (None, "+", "-"):
+                raise ExpressionError("a square root needs a number or a bracket after √")
+            self.nest()
+            radicand = self.primary()
+            self.depth -= 1
+            return Root(radicand)
         if kind == "(":
             self.nest()
             inner = self.sum()
@@ -222,7 +269,10 @@ class _Parser:
 def parse(tokens: Sequence[str]) -> Node:
     """Build the expression tree, or raise ExpressionError with a sentence a user can read."""
     parser = _Parser(_lex(canonical(tokens)))
-    return parser.equation()
+    node = parser.system()
+    if parser.peek() is not None:  # only a ';' can stop the parser early
+        raise ExpressionError("one side of the ';' is empty")
+    return node
 
 
 # ---------------------------------------------------------------- typed text
@@ -236,10 +286,12 @@ _TYPED = {
     "^": "^", "=": "=",
     "(": "(", "[": "(", "{": "(", ")": ")", "]": ")", "}": ")",
     "x": "x", "X": "x", "х": "x", "Х": "x",  # the last two are Cyrillic, common on phones
+    "y": "y", "Y": "y", "у": "y", "У": "y",
+    "√": "√", ";": ";",
 }  # fmt: skip
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
 _NUMBER_CHARS = DIGITS + "."
-_UNREADABLE = "I can only read digits, + − × ÷ ^ ( ) = and x"
+_UNREADABLE = "I can only read digits, + − × ÷ ^ √ ( ) = and the unknowns x and y"
 _WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: words, not unknowns like 3y
 # A question around the expression: "what is 2+2?", "solve for x: 2x+3=11", "calculate 12/4".
 _QUESTION = re.compile(
@@ -258,7 +310,7 @@ def looks_like_math(text: str) -> bool:
     """True for typed text with a digit and no words ("2x+3=11", "y+2=5", "what is 2+2?"), not
     for "I have 3 cats". What passes goes to solve_text, whose error explains what it cannot
     read."""
-    text = strip_question(text)
+    text = strip_question(text).replace("sqrt", "√")
     return any(c.isdigit() for c in text) and not _WORD.search(text)
 
 
@@ -266,8 +318,9 @@ def tokenize(text: str) -> list[str]:
     """Typed text -> canonical tokens.
 
     ``**`` is a power, a run of superscripts is one exponent (``3²`` -> ``3^2``, ``2⁻¹`` ->
-    ``2^-1``), a comma is a decimal point, ``[ ]`` and ``{ }`` are parentheses. A letter x is
-    always the variable, so ``2x3`` is ``2*x*3``. Two numbers separated only by spaces are an
+    ``2^-1``), ``sqrt`` is ``√``, a comma is a decimal point, ``[ ]`` and ``{ }`` are
+    parentheses, ``;`` joins the equations of a system. The letters x and y are always
+    unknowns, so ``2x3`` is ``2*x*3``. Two numbers separated only by spaces are an
     error rather than being glued together.
     """
     tokens: list[str] = []
@@ -287,6 +340,9 @@ def tokenize(text: str) -> list[str]:
         elif text.startswith("**", i):
             tokens.append("^")
             i += 1
+        elif text.startswith("sqrt", i):
+            tokens.append("√")
+            i += 3
         elif char in _TYPED:
             token = _TYPED[char]
             if spaced and token in _NUMBER_CHARS and tokens[-1] in _NUMBER_CHARS:
@@ -301,16 +357,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def _unreadable(text: str) -> str:
-    """Why typed text can't be read, naming unknowns other than x (single Latin letters; not e,
-    which is more likely 1e308 or Euler's number than an unknown)."""
+    """Why typed text can't be read, naming unknowns other than x and y (single Latin letters;
+    not e, which is more likely 1e308 or Euler's number than an unknown)."""
     letters = [c for c in text if c.isalpha()]
-    others = list(dict.fromkeys(c for c in letters if _TYPED.get(c) != "x"))
+    others = list(dict.fromkeys(c for c in letters if _TYPED.get(c) not in ("x", "y")))
     if _WORD.search(text) or not others or not all(c.isascii() and c not in "eE" for c in others):
         return _UNREADABLE
-    names = " and ".join(others)
-    if len(others) < len(letters):  # x is there too
-        return f"I can only solve for one unknown, x, so far; this also has {names}"
-    return f"I can only solve for x so far, not {names}"
+    return f"I can only solve for x and y, not {' and '.join(others)}"
 
 
 def written(text: str, tokens: Sequence[str]) -> str:
@@ -366,8 +419,10 @@ def _advance(state: _Prefix, token: str) -> _Prefix | None:
     if token == ".":
         digits = state.digits if in_number else 0
         return None if kind == _FRACTION else _Prefix(_DOT, depth, seen, digits)
-    if token == "x":
+    if token in VARIABLES:
         return _Prefix(_CLOSED, depth, seen)
+    if token == "√":  # needs its radicand: a number, an unknown or a bracket
+        return _Prefix(_OPERAND, depth, seen) if kind != _DOT else None
     if token == "(":
         return _Prefix(_OPERAND, depth + 1, seen) if depth < MAX_DEPTH else None
     if token in "+-":

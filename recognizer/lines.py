@@ -65,6 +65,8 @@ def find_lines(boxes: Sequence[Box]) -> list[Line]:
     kept = [k for k in order if len(lines) == 1 or (
         _weight(lines[k].members, boxes, height) >= _NOISE * heaviest
         and sum(_is_full(boxes[i], height) for i in lines[k].members) >= 2)]
+    if lines and not kept:  # only marks: the fullest of them is read, as on a one-line page
+        kept = [max(order, key=lambda k: _weight(lines[k].members, boxes, height))]
     braced = {first for first, last in braces if last == first + 1}
     return [Line(lines[k].members, lines[k].aside,
                  k in braced and n + 1 < len(kept) and kept[n + 1] == k + 1)

@@ -32,11 +32,14 @@ from recognizer.grammar import (
     Negate,
     Node,
     Number,
+    Root,
+    System,
     Variable,
     canonical,
     parse,
     strip_question,
     tokenize,
+    unknowns,
     written,
 )
 from recognizer.types import ExpressionError, MathError, RecognizerError, Solution
@@ -58,6 +61,8 @@ SIGNIFICANT_DIGITS = 15  # working precision of numeric checks
 SHOWN_DIGITS = 10  # significant digits of a decimal shown to a person
 
 X = sympy.Symbol("x")
+Y = sympy.Symbol("y")  # only in systems: one equation in y alone is solved as if in x
+_LINEAR_ONLY = "I can only solve systems of linear equations in x and y"
 _LOG10_2 = math.log10(2)
 _TOO_LARGE = "the result is too large to compute"
 _RADICAL_DEGREE = "when a coefficient is a root, I can only solve equations up to degree 2"
@@ -83,8 +88,9 @@ class _Deadline:
 class _Builder:
     """Converts a tree to sympy, checking limits and remembering divisors that contain x."""
 
-    def __init__(self, deadline: _Deadline) -> None:
+    def __init__(self, deadline: _Deadline, symbols: dict[str, sympy.Symbol]) -> None:
         self.deadline = deadline
+        self.symbols = symbols  # each unknown's sympy symbol
         self.divisors: list[sympy.Expr] = []
         self.saw_x = False  # x may cancel out (x = x + 1), the equation is still about x
 
@@ -93,11 +99,18 @@ class _Builder:
         match node:
             case Number(value=value):
                 return sympy.Rational(value.numerator, value.denominator)
-            case Variable():
+            case Variable(name=name):
                 self.saw_x = True
-                return X
+                return self.symbols[name]
             case Negate(operand=operand):
                 return -self.build(operand)
+            case Root(radicand=radicand):
+                radicand = self.build(radicand)
+                if radicand.has(X, Y):
+                    raise MathError("I can't work with an unknown under √ yet")
+                result = self._power(radicand, sympy.Rational(1, 2))
+                _check_size(result)
+                return result
             case BinaryOp(op=op, left=left, right=right):
                 result = self._apply(op, self.build(left), self.build(right))
                 _check_size(result)
@@ -116,15 +129,15 @@ class _Builder:
         if op == "/":
             if _is_zero(right):
                 raise MathError("division by zero")
-            if right.has(X):
+            if right.has(X, Y):
                 self.divisors.append(right)
             return left / right
         return self._power(left, right)
 
     def _power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
-        if exponent.has(X):
-            raise MathError("I can't work with x in an exponent")
-        if base.has(X):
+        if exponent.has(X, Y):
+            raise MathError("I can't work with an unknown in an exponent")
+        if base.has(X, Y):
             if not exponent.is_Integer:
                 raise MathError("x can only be raised to a whole-number power")
             if abs(int(exponent)) * _degree_bound(base) > MAX_X_DEGREE:
@@ -216,9 +229,9 @@ def _check_size(value: sympy.Expr) -> None:
 
 def _degree_bound(value: sympy.Expr) -> int:
     """An upper bound on the degree in x of numerator plus denominator, without expanding."""
-    if not value.has(X):
+    if not value.has(X, Y):
         return 0
-    if value == X:
+    if value in (X, Y):
         return 1
     if value.is_Pow and value.exp.is_Integer:
         return abs(int(value.exp)) * _degree_bound(value.base)
@@ -463,9 +476,26 @@ def _solve_chain(
 
 
 def solve(node: Node, time_budget: float = TIME_BUDGET_SECONDS) -> Answer:
-    """The exact answer for a parsed expression or equation; raises MathError."""
+    """The exact answer for a parsed expression, equation or system; raises MathError.
+
+    An expression or equation has one unknown at most, x or y; a system may have both."""
     deadline = _Deadline(time_budget)
-    builder = _Builder(deadline)
+    if isinstance(node, System):
+        return _solve_system(node, deadline)
+    names = unknowns(node)
+    if len(names) > 1:
+        raise MathError("with both x and y I need two equations: write each on a line of its "
+                        "own (or type them joined by ;)")
+    name = names.pop() if names else "x"
+    answer = _solve_one(node, _Builder(deadline, {name: X}), deadline)
+    if name == "x":
+        return answer
+    # Solved as if in x: the answer names y.
+    return Answer(*(re.sub(r"(?<![a-z])x(?![a-z])", name, text) if text else text
+                    for text in (answer.result, answer.approximation)))
+
+
+def _solve_one(node: Node, builder: _Builder, deadline: _Deadline) -> Answer:
     if isinstance(node, Equation):
         sides = [builder.build(side) for side in node.sides]
         differences = [left - right for left, right in itertools.pairwise(sides)]
@@ -475,6 +505,38 @@ def solve(node: Node, time_budget: float = TIME_BUDGET_SECONDS) -> Answer:
             return _solve_equation(differences[0], builder.divisors, deadline)
         return _solve_chain(differences, builder.divisors, deadline)
     return _value_answer(builder.build(node))
+
+
+def _solve_system(node: System, deadline: _Deadline) -> Answer:
+    """Linear equations in x and y, solved together: one solution, none, or infinitely many
+    (shown as x in terms of y)."""
+    builder = _Builder(deadline, {"x": X, "y": Y})
+    differences = []
+    for equation in node.equations:
+        left, right = (builder.build(side) for side in equation.sides)
+        differences.append(sympy.expand(left - right))
+        deadline.check()
+    present = [s for s in (X, Y) if any(d.has(s) for d in differences)]
+    if not present:
+        return Answer("true" if all(_is_zero(d) for d in differences) else "false")
+    if builder.divisors or any(sympy.Poly(d, *present).total_degree() > 1 for d in differences
+                               if d.has(*present)):
+        raise MathError(_LINEAR_ONLY)
+    solutions = sympy.linsolve(differences, present)
+    deadline.check()
+    if solutions == sympy.EmptySet:
+        return Answer("no solution")
+    (values,) = solutions
+    pairs = [(str(s), _simplest(v)) for s, v in zip(present, values, strict=True) if v != s]
+    for _, value in pairs:
+        _check_size(value)
+    if len(pairs) < len(present):  # an unknown is free
+        shown = ", ".join(f"{name} = {value}" for name, value in pairs)
+        return Answer("infinitely many solutions" + (f": {shown}" if shown else ""))
+    result = ", ".join(f"{name} = {value}" for name, value in pairs)
+    if all(value.is_Integer for _, value in pairs):
+        return Answer(result)
+    return Answer(result, ", ".join(f"{name} ≈ {_decimal(value)}" for name, value in pairs))
 
 
 def solve_tokens(tokens: Sequence[str]) -> Solution:

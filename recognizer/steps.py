@@ -16,6 +16,7 @@ StepsError with a short sentence instead of a derivation that might be wrong.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,6 +35,7 @@ from recognizer.grammar import (
     parse,
     strip_question,
     tokenize,
+    unknowns,
 )
 from recognizer.solve import Answer, solve
 from recognizer.types import MathError, RecognizerError
@@ -41,11 +43,11 @@ from recognizer.types import MathError, RecognizerError
 MAX_STEPS = 40
 OUT_OF_SCOPE = (
     "I can show the steps of arithmetic, fractions, powers, and linear and quadratic "
-    "equations in x; not of this one yet"
+    "equations in x or y; not of this one yet"
 )
 TOO_LONG = f"this takes more than {MAX_STEPS} steps to show, too many to be useful"
 UNDEFINED = "undefined"
-_CANONICAL = set("0123456789.+-*/()=x^")
+_CANONICAL = set("0123456789.+-*/()=xy^√;")
 _PRIORITY = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 3}
 _VERBS = {"*": "multiply", "/": "divide"}
 
@@ -79,6 +81,9 @@ def steps(problem: str | Sequence[str]) -> list[Step]:
     if isinstance(problem, str):
         problem = tokenize(strip_question(problem))
     tree = parse(problem)
+    if unknowns(tree) == {"y"}:  # the same steps as in x, naming y
+        as_x = steps(["x" if token == "y" else token for token in problem])
+        return [Step(_named_y(s.expression), _named_y(s.why)) for s in as_x]
     try:
         answer: Answer | None = solve(tree)
     except MathError as error:
@@ -96,6 +101,10 @@ def steps(problem: str | Sequence[str]) -> list[Step]:
     if (answer is None) != (writer.lines[-1].expression == UNDEFINED):
         raise StepsError(OUT_OF_SCOPE)  # the solver and the steps disagree: show nothing
     return writer.lines
+
+
+def _named_y(text: str) -> str:
+    return re.sub(r"(?<![a-z])x(?![a-z])", "y", text)  # 5x, x², not "exactly"
 
 
 def render_step(expression: str) -> str:

@@ -198,8 +198,8 @@ def test_typed_expression_is_solved(telegram: FakeTelegram, typed: str, expected
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("y+2=5", "⚠️ I can only solve for x so far, not y"),
-        ("2x+3y=5", "⚠️ I can only solve for one unknown, x, so far; this also has y"),
+        ("z+2=5", "⚠️ I can only solve for x and y, not z"),
+        ("2x+3y=5", "🧮 <b>2x + 3y = 5</b>\n⚠️ With both x and y I need two equations"),
         ("what is 2+2?", "🧮 <b>2 + 2</b>\n= <b>4</b>"),
     ],
 )

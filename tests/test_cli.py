@@ -53,7 +53,7 @@ def test_readable_line_for_a_tower_and_an_equation(tmp_path, capsys):
     root = Recognition("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414213562, x ≈ 1.414213562",
                        sure=True)
     assert as_line(Path("r.png"), root) == \
-        "r.png: x² = 2 → x = −√2, x = √2 (x ≈ −1.414213562, x ≈ 1.414213562)"
+        "r.png: x² = 2 → x = ±√2 (x ≈ ±1.414213562)"
     doubtful = Recognition("17*1", "17", doubt=0.5)
     assert as_line(Path("u.png"), doubtful) == "u.png: 17 × 1 = 17  (not sure: check the reading)"
 

@@ -158,3 +158,21 @@ def test_a_shown_expression_types_back_to_the_same_tree(expression: str, equatio
 @given(st.text(alphabet="0123456789.+-*/÷()=x^", max_size=24))
 def test_any_canonical_text_can_be_shown(text: str) -> None:
     assert isinstance(display.render_expression(text), str)
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [("2√3", "2√3"), ("√(x+1)", "√(x + 1)"), ("2x+y=7;x-y=2", "2x + y = 7;  x − y = 2"),
+     ("y^2", "y²")],
+)
+def test_roots_systems_and_y_are_shown_as_written(expression, shown):
+    assert display.render_expression(expression) == shown
+
+
+@pytest.mark.parametrize(
+    ("result", "shown"),
+    [("x = -2*sqrt(2), x = 2*sqrt(2)", "x = ±2√2"), ("x ≈ -1.41, x ≈ 1.41", "x ≈ ±1.41"),
+     ("x = 3, y = 1", "x = 3, y = 1"), ("x = -1, x = 3", "x = −1, x = 3")],
+)
+def test_opposite_roots_are_shown_with_plus_minus(result, shown):
+    assert display.render_result(result) == shown

@@ -12,6 +12,8 @@ from recognizer.grammar import (
     Equation,
     Negate,
     Number,
+    Root,
+    System,
     Variable,
     canonical,
     decode,
@@ -22,7 +24,7 @@ from recognizer.grammar import (
 )
 from recognizer.types import ExpressionError
 
-ALPHABET = "0123456789.+-*/()=x^"
+ALPHABET = "0123456789.+-*/()=xy^√;"
 
 
 def num(value: int | str) -> Number:
@@ -177,7 +179,7 @@ def test_tokenize_typed_text(text, tokens):
     assert tokenize(text) == list(tokens)
 
 
-@pytest.mark.parametrize("text", ["hello", "2+yy", "√4", "1;2", "2 & 3", "2π", "1e308"])
+@pytest.mark.parametrize("text", ["hello", "2+zz", "∛4", "1|2", "2 & 3", "2π", "1e308"])
 def test_tokenize_rejects_other_characters(text):
     with pytest.raises(ExpressionError, match="I can only read digits"):
         tokenize(text)
@@ -186,9 +188,9 @@ def test_tokenize_rejects_other_characters(text):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("y+2=5", "I can only solve for x so far, not y"),
-        ("2a+3b=5", "I can only solve for x so far, not a and b"),
-        ("2x+3y=5", "I can only solve for one unknown, x, so far; this also has y"),
+        ("z+2=5", "I can only solve for x and y, not z"),
+        ("2a+3b=5", "I can only solve for x and y, not a and b"),
+        ("2x+3z=5", "I can only solve for x and y, not z"),
     ],
 )
 def test_other_unknowns_than_x_are_named(text, message):
@@ -370,3 +372,18 @@ def test_tokenize_returns_canonical_tokens_or_raises_expression_error(text):
     except ExpressionError:
         return
     assert all(token in ALPHABET for token in tokens)
+
+
+def test_roots_unknowns_and_systems_parse_to_their_trees():
+    assert parse(list("2√3")) == BinaryOp("*", Number(Fraction(2)), Root(Number(Fraction(3))))
+    assert parse(list("√(x+1)")) == Root(BinaryOp("+", Variable("x"), Number(Fraction(1))))
+    system = parse(list("x+y=2;x=1"))
+    assert isinstance(system, System) and len(system.equations) == 2
+    assert tokenize("sqrt(16) + 2y") == list("√(16)+2y")
+    assert tokenize("x+y=3; x-y=1") == list("x+y=3;x-y=1")
+
+
+def test_a_root_is_decoded_with_its_radicand():
+    assert decode([[("√", 0.9)], [("1", 0.9)], [("6", 0.9)]]) == list("√16")
+    # A root cannot end an expression: the likelier reading that parses wins.
+    assert decode([[("2", 0.9)], [("√", 0.6), ("7", 0.4)]]) == ["2", "7"]

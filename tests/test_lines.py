@@ -85,3 +85,8 @@ def test_labels_close_with_a_bracket_or_a_set_apart_dot():
     # Brackets that open before they close are math.
     assert label_length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *digits],
                         ["lparen", "1", "rparen", "2", "plus", "3"]) == 0
+
+
+def test_marks_alone_are_still_read_as_a_line():
+    boxes = [(10, 10, 20, 20), (300, 300, 10, 10)]  # no two full-size symbols anywhere
+    assert [line.members for line in find_lines(boxes)] == [(0,)]

@@ -268,8 +268,8 @@ def test_a_question_phrase_does_not_shift_the_division_signs():
 
 
 def test_other_unknowns_are_named_in_the_error():
-    assert error_of("y+2=5") == "I can only solve for x so far, not y"
-    assert "one unknown" in error_of("2x+3y=5")
+    assert error_of("z+2=5") == "I can only solve for x and y, not z"
+    assert "two equations" in error_of("2x+3y=5")
 
 
 def test_parse_errors_keep_the_expression():
@@ -330,3 +330,74 @@ def test_linear_equations_agree_with_fractions(a, b, c):
     # b*x + a = c  =>  x = (c - a) / b
     solution = answer(f"{b}x+({a})={c}")
     assert solution.result == f"x = {Fraction(c - a, b)}"
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("2x+y=7;x-y=2", "x = 3, y = 1"),
+        ("x+y=10;x-y=4", "x = 7, y = 3"),
+        ("3x+2y=12;x=2", "x = 2, y = 3"),
+        ("x+y=2;x+y=3", "no solution"),
+        ("x+y=2;2x+2y=4", "infinitely many solutions: x = 2 - y"),
+        ("y=2x;y=x+1", "x = 1, y = 2"),
+    ],
+)
+def test_systems_of_two_linear_equations(text, result):
+    assert answer(text).result == result
+
+
+def test_a_system_with_a_fractional_solution_has_decimals_beside_it():
+    solution = answer("x+2y=1;3x-y=1")
+    assert (solution.result, solution.approximation) == (
+        "x = 3/7, y = 2/7", "x ≈ 0.4285714286, y ≈ 0.2857142857")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("xy=2;x+y=3", "linear"),
+        ("x^2+y=2;x-y=0", "linear"),
+        ("1/x+y=2;x-y=0", "linear"),
+        ("2x+3y=5", "two equations"),
+        ("x+y", "two equations"),
+        ("2x+y=7;x-y", "one equation"),
+    ],
+)
+def test_what_a_system_cannot_be_is_said(text, words):
+    assert words in error_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("y+2=5", "y = 3"), ("2y^2=18", "y = -3, y = 3"), ("y/y=1", "any y except y = 0")],
+)
+def test_an_equation_in_y_alone_is_solved_for_y(text, result):
+    assert answer(text).result == result
+
+
+@pytest.mark.parametrize(
+    ("text", "result", "approximation"),
+    [
+        ("√16", "4", None),
+        ("√8", "2*sqrt(2)", "2.828427125"),
+        ("2√3", "2*sqrt(3)", "3.464101615"),
+        ("√(9+16)", "5", None),
+        ("√2×√8", "4", None),
+        ("√12+√27", "5*sqrt(3)", "8.660254038"),
+        ("x^2=8", "x = -2*sqrt(2), x = 2*sqrt(2)", "x ≈ -2.828427125, x ≈ 2.828427125"),
+        ("x=√49", "x = 7", None),
+    ],
+)
+def test_square_roots_are_exact_with_surds_simplified(text, result, approximation):
+    solution = answer(text)
+    assert (solution.result, solution.approximation) == (result, approximation)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("√(0-4)", "not a real number"), ("√(x+1)=3", "under √"), ("√", "after √"),
+     ("√+4", "after √"), ("√(9^9^9)", "too large")],
+)
+def test_roots_that_cannot_be_taken_are_said(text, words):
+    assert words in error_of(text)

@@ -191,7 +191,7 @@ WORKED = [
     ("x^2+6x+1=0", ["x = (-6 ± sqrt(32))/2", "x = (-6 ± 4*sqrt(2))/2",
                     "x = -3 - 2*sqrt(2), x = -3 + 2*sqrt(2)"], "x ≈ −5.828427125"),
     ("x^2-2=0", ["x = ±sqrt(8)/2", "x = ±2*sqrt(2)/2", "x = -sqrt(2), x = sqrt(2)"],
-     "x ≈ 1.414213562"),
+     "x ≈ ±1.414213562"),
     ("2x^2+3x-1=0", ["x = (-3 ± sqrt(17))/4", "x = -sqrt(17)/4 - 3/4, x = -3/4 + sqrt(17)/4"],
      "x ≈ 0.2807764064"),
     # no real roots
@@ -247,4 +247,4 @@ def test_what_the_solver_cannot_do_is_said_as_the_solver_says_it() -> None:
 def test_lines_are_shown_as_answers_are() -> None:
     assert render_step("2*x+3=11") == "2 × x + 3 = 11"
     assert render_step("2x+3=11") == "2x + 3 = 11"
-    assert render_step("x = -3 - 2*sqrt(2)") == "x = −3 − 2·√2"
+    assert render_step("x = -3 - 2*sqrt(2)") == "x = −3 − 2√2"
