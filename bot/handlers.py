@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes, filters
 
 from bot import delivery, inbox, replies
 from bot.limits import SlidingWindowLimiter
-from recognizer import annotate, recognize, solve_text
+from recognizer import annotate, recognize, solve_lines, solve_text
 from recognizer.decode import MAX_PIXELS
 from recognizer.grammar import looks_like_math
 from recognizer.types import RecognizerError
@@ -248,11 +248,12 @@ async def on_show_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_steps_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     query = update.callback_query
     answer = query.message if isinstance(query.message, Message) else None
-    if answer is None or not replies.has_steps_button(answer.reply_markup):
+    pressed = query.data or ""
+    if answer is None or not replies.has_steps_button(answer.reply_markup, pressed):
         await _acknowledge(query)  # a second press, after the steps went out
         return "already_answered"
     try:
-        await answer.edit_reply_markup(replies.without_steps_button(answer.reply_markup))
+        await answer.edit_reply_markup(replies.without_steps_button(answer.reply_markup, pressed))
     except BadRequest as error:
         await _acknowledge(query)
         if "not modified" in str(error).lower():  # two presses at once: the other one answers
@@ -361,12 +362,15 @@ async def _answer_image(message: Message, context: ContextTypes.DEFAULT_TYPE, fi
     async with _chat_action(context.bot, message.chat_id, ChatAction.TYPING):
         image = await _download(context.bot, file_id)
         recognition = await _run(context, recognize, image)
+    problems = recognition.problems if len(recognition.problems) > 1 else ()
+    # The written form keeps a drawn ÷ for the correction prompt; a page's is its lines.
+    written = ("\n".join(p.written or p.expression or "" for p in problems) if problems
+               else recognition.written or recognition.expression)
+    numbered = [(p.label or f"{k}.", p.written or p.expression)
+                for k, p in enumerate(problems, 1)]
     await message.reply_text(
         replies.format_recognition(recognition),
-        # The written form keeps a drawn ÷ for the correction prompt.
-        reply_markup=replies.answer_keyboard(
-            recognition.written or recognition.expression, bool(recognition.symbols)
-        ),
+        reply_markup=replies.answer_keyboard(written, bool(recognition.symbols), numbered),
     )
     return "solved" if recognition.error is None else "not_solved"
 
@@ -380,6 +384,13 @@ async def _solve_typed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> 
         return "hint"
     if await _refused_by(_services(context).text_limiter, message):
         return "rate_limited"
+    if len(text.strip().splitlines()) > 1:  # a page: one problem per line
+        problems = await _run(context, solve_lines, text)
+        numbered = [(label or f"{k}.", s.written or s.expression)
+                    for k, (label, s) in enumerate(problems, 1)]
+        await message.reply_text(replies.format_typed_page(problems),
+                                 reply_markup=replies.steps_keyboard(None, numbered))
+        return "solved" if all(s.error is None for _, s in problems) else "not_solved"
     solution = await _run(context, solve_text, text)
     steps = replies.steps_keyboard(solution.written or solution.expression)
     await message.reply_text(replies.format_typed(solution), reply_markup=steps)

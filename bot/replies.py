@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,7 +16,7 @@ from recognizer.display import (
     symbol_text,
 )
 from recognizer.steps import shown_steps, steps
-from recognizer.types import Recognition, RecognizerError, Solution
+from recognizer.types import Problem, Recognition, RecognizerError, Solution
 
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for inline button callback data
 MESSAGE_CHARS = 4096  # Telegram's limit for a message's text, in UTF-16 code units
@@ -115,7 +115,10 @@ def format_error(error: str) -> str:
 
 
 def format_recognition(recognition: Recognition) -> str:
-    """Reply to a photo: what was read, which symbols to check, and the answer."""
+    """Reply to a photo: what was read, which symbols to check, and the answer; for a page of
+    several problems, one line each."""
+    if len(recognition.problems) > 1:
+        return format_page(recognition.problems)
     if recognition.expression is None:
         return f"{format_answer(recognition)}\n\n{PHOTO_TIPS}"
     read = f"<b>{escape(show_expression(recognition))}</b>"
@@ -136,6 +139,55 @@ def format_recognition(recognition: Recognition) -> str:
     if unsure or recognition.error:
         lines.append("\nIf I misread something, tap ✏️ <i>Correct it</i>.")
     return "\n".join(lines)
+
+
+def format_page(problems: Sequence[Problem]) -> str:
+    """Reply to a page: each problem numbered as the page numbers it (else in order), what was
+    read and its answer, the symbols to check, and a doubtful reading asked about."""
+    lines = [f"📷 I read {len(problems)} problems:"]
+    for index, problem in enumerate(problems, 1):
+        lines.append(_page_line(problem.label or f"{index}.", problem, problem.sure))
+        notes = ", ".join(_unsure_note(s, a) for s, a in unsure_symbols(problem))
+        if notes:
+            lines.append(f"      check: {notes}")
+    lines.append("\nIf I misread something, tap ✏️ <i>Correct it</i> and send the problems, one "
+                 "per line.")
+    return _fitted(lines)
+
+
+def format_typed_page(problems: Sequence[tuple[str | None, Solution]]) -> str:
+    """Reply to several typed problems, one per line."""
+    return _fitted([f"🧮 {len(problems)} problems:", *(
+        _page_line(label or f"{index}.", solution, sure=True)
+        for index, (label, solution) in enumerate(problems, 1))])
+
+
+def _page_line(number: str, solution: Solution, sure: bool) -> str:
+    """`1) 2 + 3 × 4 = 14`, `2) 2x + 3 = 11 → x = 4`, `3) 🤔 7 − 2 — is that it? If so: = 5`."""
+    number = escape(number)
+    if solution.expression is None:
+        return f"{number} {format_error(solution.error or 'I could not read this line.')}"
+    read = f"<b>{escape(show_expression(solution))}</b>"
+    if solution.error or solution.result is None:
+        return f"{number} {read} {format_answer(solution)}"
+    shown = show_answer(solution)
+    answer = f"{shown.lead or '→'} <b>{escape(_VERDICTS.get(shown.main, shown.main))}</b>"
+    if shown.note:  # `= 7/2 ≈ 3.5`, but `x = 11/2 (x ≈ 5.5)`
+        answer += f" {escape(shown.note)}" if shown.lead else f" ({escape(shown.note)})"
+    if not sure:
+        return f"{number} 🤔 {read} — is that it? If so: {answer}"
+    return f"{number} {read} {answer}"
+
+
+def _fitted(lines: list[str]) -> str:
+    """The lines joined, those past Telegram's limit left out and counted."""
+    text = lines[0]
+    for index, line in enumerate(lines[1:], 1):
+        longer = f"{text}\n{line}"
+        if _utf16_length(longer) + 40 > MESSAGE_CHARS:
+            return f"{text}\n… ({len(lines) - index} more lines)"
+        text = longer
+    return text
 
 
 def format_typed(solution: Solution) -> str:
@@ -179,9 +231,14 @@ def format_unread_at_restart(count: int) -> str:
 
 
 def format_correction_prompt(expression: str | None) -> str:
-    """Text of the ForceReply message that asks for the corrected expression."""
+    """Text of the ForceReply message that asks for the corrected expression (a page's: the
+    problems' lines)."""
     if expression is None:
         return "✏️ Reply to this message with the right expression, e.g. <code>2x+3=11</code>."
+    if "\n" in expression:
+        shown = "\n".join(render_expression(line) for line in expression.splitlines())
+        return (f"✏️ I read:\n<code>{escape(shown)}</code>\n(tap to copy). Reply to this "
+                "message with the right problems, one per line.")
     return (
         f"✏️ I read <code>{escape(render_expression(expression))}</code> (tap to copy). "
         "Reply to this message with the right expression."
@@ -190,29 +247,47 @@ def format_correction_prompt(expression: str | None) -> str:
 
 def correction_placeholder(expression: str | None) -> str:
     """Hint in the input field under the correction prompt (Telegram allows 64 characters)."""
-    return render_expression(expression)[:64] if expression else "2x + 3 = 11"
+    if not expression:
+        return "2x + 3 = 11"
+    return " | ".join(render_expression(line) for line in expression.splitlines())[:64]
 
 
-def answer_keyboard(expression: str | None, can_show: bool) -> InlineKeyboardMarkup | None:
-    """Buttons under a photo answer; all they need travels in their callback data."""
+def answer_keyboard(expression: str | None, can_show: bool,
+                    numbered: Sequence[tuple[str, str | None]] = ()) -> InlineKeyboardMarkup | None:
+    """Buttons under a photo answer; all they need travels in their callback data. A page's
+    `numbered` problems (number, expression) get a 📝 button each; its `expression` is the
+    problems' lines, for the correction."""
     buttons = []
     if expression is not None or can_show:
         correct = correction_data(expression)
         buttons.append(InlineKeyboardButton("✏️ Correct it", callback_data=correct))
     if can_show:
         buttons.append(InlineKeyboardButton("🔍 Show what I saw", callback_data=SHOW_CALLBACK))
-    rows = [row for row in (buttons, steps_row(expression)) if row]
+    rows = [buttons, *_steps_rows(expression, numbered)]
+    rows = [row for row in rows if row]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def steps_keyboard(expression: str | None) -> InlineKeyboardMarkup | None:
-    """The 📝 Steps button alone, under a typed answer."""
-    row = steps_row(expression)
-    return InlineKeyboardMarkup([row]) if row else None
+def steps_keyboard(expression: str | None, numbered: Sequence[tuple[str, str | None]] = (),
+                   ) -> InlineKeyboardMarkup | None:
+    """The 📝 Steps button(s) alone, under a typed answer."""
+    rows = _steps_rows(expression, numbered)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _steps_rows(expression: str | None, numbered: Sequence[tuple[str, str | None]],
+                ) -> list[list[InlineKeyboardButton]]:
+    """Rows of their own, so the other buttons stay as they were: one 📝 Steps button, or one
+    per problem of a page whose expression fits in the button (four to a row)."""
+    if not numbered:
+        return [steps_row(expression)] if expression is not None else []
+    buttons = [InlineKeyboardButton(f"📝 {number}", callback_data=data)
+               for number, problem in numbered if problem
+               and (data := _data(STEPS_PREFIX, problem)) != STEPS_PREFIX]
+    return [buttons[k : k + 4] for k in range(0, len(buttons), 4)]
 
 
 def steps_row(expression: str | None) -> list[InlineKeyboardButton]:
-    """A row of its own, so the other buttons stay as they were."""
     if expression is None:
         return []
     return [InlineKeyboardButton("📝 Steps", callback_data=_data(STEPS_PREFIX, expression))]
@@ -223,13 +298,16 @@ def without_show_button(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMa
     return _without(markup, lambda data: data == SHOW_CALLBACK)
 
 
-def without_steps_button(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
-    """The same keyboard minus "Steps", once the steps have been sent."""
-    return _without(markup, lambda data: data.partition(":")[0] == STEPS_PREFIX)
+def without_steps_button(markup: InlineKeyboardMarkup | None,
+                         pressed: str | None = None) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus the "Steps" button pressed (any, if not said), once its steps
+    have been sent."""
+    return _without(markup, lambda data: data.partition(":")[0] == STEPS_PREFIX
+                    and pressed in (None, data))
 
 
-def has_steps_button(markup: InlineKeyboardMarkup | None) -> bool:
-    return without_steps_button(markup) != markup
+def has_steps_button(markup: InlineKeyboardMarkup | None, pressed: str | None = None) -> bool:
+    return without_steps_button(markup, pressed) != markup
 
 
 def _without(

@@ -21,7 +21,7 @@ from recognizer.layout import Slot, arrange
 from recognizer.lines import MAX_LINES, Line, digit_height, find_lines, label_length
 from recognizer.normalize import normalize_symbol
 from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
-from recognizer.solve import solve_tokens
+from recognizer.solve import is_system, solve_tokens
 from recognizer.trust import doubt, is_sure
 from recognizer.types import Alternative, Problem, Recognition, RecognizerError, SymbolRead
 
@@ -84,8 +84,9 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
                                   "send a page with fewer problems.")
         watch.lap("lines")
         scale = _box_scale(image_bytes, image)
-        problems = [_read_line(number, line, segments, scale, watch)
-                    for number, line in enumerate(lines, 1)]
+        problems = _systems([_read_line(number, line, segments, scale, watch)
+                             for number, line in enumerate(lines, 1)],
+                            [line.braced for line in lines])
     except RecognizerError as error:
         watch.lap("error")
         return Recognition(expression=None, result=None, error=str(error), ms=watch.total)
@@ -127,6 +128,33 @@ def _read_line(number: int, line: Line, segments: list[Segment], box_scale: floa
                    confidence=round(confidence, 4), symbols=symbols, doubt=round(rival, 4),
                    sure=is_sure(rival, solution.expression, solution.result),
                    line=number, label=label, box=box)
+
+
+def _systems(problems: list[Problem], braced: list[bool]) -> list[Problem]:
+    """Two lines that are equations in x and y, joined by a brace or not solvable alone (each
+    has both unknowns), are one problem: a system, solved together."""
+    joined: list[Problem] = []
+    k = 0
+    while k < len(problems):
+        first = problems[k]
+        second = problems[k + 1] if k + 1 < len(problems) else None
+        if second is None or not is_system(first.expression, second.expression, braced[k]):
+            joined.append(first)
+            k += 1
+            continue
+        solution = solve_tokens(list(f"{first.expression};{second.expression}"))
+        doubt = max(first.doubt, second.doubt)
+        joined.append(Problem(
+            expression=solution.expression, result=solution.result,
+            approximation=solution.approximation, error=solution.error,
+            written=f"{first.written};{second.written}",
+            confidence=round(first.confidence * second.confidence, 4),
+            symbols=first.symbols + second.symbols, doubt=doubt,
+            sure=first.sure and second.sure and is_sure(doubt, solution.expression,
+                                                        solution.result),
+            line=first.line, label=first.label, box=_union([first.box, second.box])))
+        k += 2
+    return joined
 
 
 def _numbered(problems: list[Problem]) -> list[Problem]:

@@ -539,6 +539,20 @@ def _solve_system(node: System, deadline: _Deadline) -> Answer:
     return Answer(result, ", ".join(f"{name} ≈ {_decimal(value)}" for name, value in pairs))
 
 
+def is_system(first: str | None, second: str | None, braced: bool = False) -> bool:
+    """Are two lines (canonical expressions) the equations of one system: each one equation,
+    with y between them, and joined by a brace or one unsolvable alone (with x and y both)?"""
+    try:
+        equations = [parse(list(line or "")) for line in (first, second)]
+    except RecognizerError:
+        return False
+    if not all(isinstance(e, Equation) and len(e.sides) == 2 for e in equations):
+        return False
+    names = [unknowns(e) for e in equations]
+    return "y" in names[0] | names[1] and names[0] | names[1] <= {"x", "y"} and (
+        braced or any(len(n) == 2 for n in names))
+
+
 def solve_tokens(tokens: Sequence[str]) -> Solution:
     """Parse and solve canonical tokens; problems go into Solution.error, never raised."""
     expression = canonical(tokens)
@@ -547,6 +561,38 @@ def solve_tokens(tokens: Sequence[str]) -> Solution:
     except RecognizerError as error:
         return Solution(expression, None, error=str(error))
     return Solution(expression, answer.result, answer.approximation)
+
+
+# A typed line's own number: `1)`, `a)`, or `3.` followed by a space (`3.5` is a number).
+_TYPED_LABEL = re.compile(r"^\s*(\d{1,2}\)|[a-hA-H]\)|\d{1,2}\.(?=\s))\s*")
+MAX_TYPED_LINES = 20
+
+
+def solve_lines(text: str) -> list[tuple[str | None, Solution]]:
+    """Typed problems, one per line, each with the label it was typed with (`1)`, `a)`, `3.`)
+    or None; two lines that are one system of equations are solved together, as one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_TYPED_LINES:
+        return [(None, Solution(None, None, error=f"that is more than {MAX_TYPED_LINES} lines; "
+                                                  "please send fewer problems at a time"))]
+    labelled = []
+    for line in lines:
+        match = _TYPED_LABEL.match(line)
+        labelled.append((match.group(1) if match else None, line[match.end():] if match else line))
+    solved = [(label, solve_text(line)) for label, line in labelled]
+    joined: list[tuple[str | None, Solution]] = []
+    k = 0
+    while k < len(solved):
+        label, first = solved[k]
+        second = solved[k + 1][1] if k + 1 < len(solved) else None
+        if second is not None and is_system(first.expression, second.expression):
+            system = solve_tokens(list(f"{first.expression};{second.expression}"))
+            joined.append((label, replace(system, written=f"{first.written};{second.written}")))
+            k += 2
+        else:
+            joined.append((label, first))
+            k += 1
+    return joined
 
 
 def solve_text(text: str) -> Solution:

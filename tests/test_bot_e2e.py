@@ -277,6 +277,40 @@ def test_correct_button_asks_for_the_fix_with_force_reply(
     assert "= <b>5</b>" in telegram.wait_for_reply(fix).params["text"]
 
 
+def test_a_worksheet_photo_is_answered_problem_by_problem(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    message = telegram.send_photo(chat, encoded("1) 2+3×4\n2) 7÷0\n3) 2x+3=11", seed=3))
+    call = telegram.wait_for_reply(message)
+    assert call.params["text"].splitlines()[:4] == [
+        "📷 I read 3 problems:",
+        "1) <b>2 + 3 × 4</b> = <b>14</b>",
+        "2) <b>7 ÷ 0</b> ⚠️ Division by zero",
+        "3) <b>2x + 3 = 11</b> → <b>x = 4</b>",
+    ]
+    # One correction for the page, one Steps button per problem that has steps to ask for.
+    assert buttons(call) == [replies.correction_data("2+3*4\n7÷0\n2x+3=11"),
+                             replies.SHOW_CALLBACK, "steps:2+3*4", "steps:7÷0", "steps:2x+3=11"]
+
+
+def test_a_page_is_corrected_with_one_problem_per_line(telegram: FakeTelegram) -> None:
+    chat = new_chat()
+    answer = telegram.wait_for_reply(telegram.send_photo(chat, encoded("1) 2+3\n2) 6÷2", seed=11)))
+    fix = telegram.send_text(chat, "1) 2+4\n2) x+y=10\nx-y=4",
+                             reply_to=telegram.sent_message(answer))
+    reply = telegram.wait_for_reply(fix)
+    assert reply.params["text"] == ("🧮 2 problems:\n1) <b>2 + 4</b> = <b>6</b>\n"
+                                    "2) <b>x + y = 10;  x − y = 4</b> → <b>x = 7, y = 3</b>")
+    # Pressing one problem's Steps button leaves the other's.
+    reply_message = telegram.sent_message(reply)
+    telegram.press_button(reply_message, "steps:2+4")
+    steps = telegram.wait_for_reply(reply_message)
+    assert steps.params["text"].startswith("📝 <b>2 + 4</b>")
+    time.sleep(0.3)
+    remaining = telegram.message(chat, reply_message["message_id"])["reply_markup"]
+    assert [b["callback_data"] for row in remaining["inline_keyboard"] for b in row] == [
+        "steps:x+y=10;x-y=4"]
+
+
 # ---------------------------------------------------------------------------- show what I saw
 
 

@@ -172,3 +172,17 @@ def test_neither_path_nor_text_is_a_usage_error(capsys):
         main([])
     assert exit_.value.code == 2
     assert "give an image PATH or --text" in capsys.readouterr().err
+
+
+def test_a_page_is_listed_problem_by_problem(tmp_path, capsys):
+    cv2.imwrite(str(tmp_path / "page.png"), draw_expression("1) 2+3×4\n2) 2x+3=11", 3))
+    assert main([str(tmp_path / "page.png")]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{tmp_path / 'page.png'}:", "  1) 2 + 3 × 4 = 14", "  2) 2x + 3 = 11 → x = 4"]
+    assert main(["--json", str(tmp_path / "page.png")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["expression"], record["result"]) == ("2+3*4", "14")  # the first problem's
+    assert [(p["line"], p["label"], p["expression"], p["result"]) for p in record["problems"]] \
+        == [(1, "1)", "2+3*4", "14"), (2, "2)", "2x+3=11", "x = 4")]
+    assert set(record["problems"][0]) == {"line", "label", "box", "expression", "result",
+                                          "error", "confidence", "sure", "symbols"}

@@ -8,7 +8,7 @@ import pytest
 
 from bot import replies
 from recognizer.solve import solve_text
-from recognizer.types import Alternative, Recognition, Solution, SymbolRead
+from recognizer.types import Alternative, Problem, Recognition, Solution, SymbolRead
 
 
 def symbol(label: str, confidence: float, *alternatives: str) -> SymbolRead:
@@ -50,7 +50,7 @@ def assert_valid_html(text: str) -> None:
         (Solution("7/2", "7/2", "3.5"), "= <b>7/2</b> ≈ 3.5"),
         (Solution("2x=8", "x = 4"), "<b>x = 4</b>"),
         (Solution("x^2=2", "x = -sqrt(2), x = sqrt(2)", "x ≈ -1.414, x ≈ 1.414"),
-         "<b>x = −√2, x = √2</b>\nx ≈ −1.414, x ≈ 1.414"),
+         "<b>x = ±√2</b>\nx ≈ ±1.414"),
         (Solution("10/3", "10/3", "3.333333333"), "= <b>10/3</b> ≈ 3.333333333"),
         (Solution("2+2=4", "true"), "<b>✅ true</b>"),
         (Solution("2+2=5", "false"), "<b>❌ false</b>"),
@@ -71,9 +71,9 @@ def test_format_answer(solution: Solution, answer: str) -> None:
         ("1.5*3", "= <b>4.5</b>"),
         ("0.5/1.5", "≈ <b>0.3333333333</b> (exactly 1/3)"),
         ("2^0.5", "≈ <b>1.414213562</b> (exactly √2)"),
-        ("x^2=0.5", "<b>x ≈ −0.7071067812, x ≈ 0.7071067812</b>\n(exactly x = −√2/2, x = √2/2)"),
+        ("x^2=0.5", "<b>x ≈ ±0.7071067812</b>\n(exactly x = ±√2/2)"),
         ("1/3", "= <b>1/3</b> ≈ 0.3333333333"),  # no decimals asked: exact first
-        ("x^2=2", "<b>x = −√2, x = √2</b>\nx ≈ −1.414213562, x ≈ 1.414213562"),
+        ("x^2=2", "<b>x = ±√2</b>\nx ≈ ±1.414213562"),
     ],
 )
 def test_a_question_with_decimals_is_answered_with_a_decimal_first(typed, answer) -> None:
@@ -254,3 +254,46 @@ def test_long_steps_are_cut_at_a_step_boundary() -> None:
     assert kept[-1] == f"… ({len(parts) - len(kept) + 1} more steps)"
     assert all(line in parts for line in kept[:-1])
     assert replies._cut_at_step(parts[:3]) == "\n".join(parts[:3])
+
+
+def test_a_page_lists_each_problem_with_its_doubts():
+    sure = Problem("2+3", "5", symbols=(SymbolRead("2", "2", (0, 0, 1, 1), 0.99),), sure=True,
+                   line=1, label="1)")
+    doubtful = Problem("7-2", "5", symbols=(
+        SymbolRead("7", "7", (0, 0, 1, 1), 0.4, (Alternative("1", 0.3),)),), sure=False,
+        line=2, label="2)")
+    unread = Problem(None, None, error="there is nothing to solve", line=3)
+    text = replies.format_recognition(Recognition(
+        "2+3", "5", sure=True, problems=(sure, doubtful, unread)))
+    assert text.splitlines()[:5] == [
+        "📷 I read 3 problems:",
+        "1) <b>2 + 3</b> = <b>5</b>",
+        "2) 🤔 <b>7 − 2</b> — is that it? If so: = <b>5</b>",
+        "      check: <code>7</code> might be <code>1</code>",
+        "3. ⚠️ There is nothing to solve",
+    ]
+
+
+def test_a_long_page_is_cut_to_fit_a_message():
+    problems = [(None, Solution("1" * 300, "1" * 300))] * 30
+    text = replies.format_typed_page(problems)
+    assert len(text) <= replies.MESSAGE_CHARS and text.endswith("more lines)")
+
+
+def test_a_page_gets_a_steps_button_per_problem_that_fits():
+    numbered = [("1)", "2+3"), ("2)", None), ("3)", "9" * 70), ("4)", "x=1"), ("5)", "1"),
+                ("6)", "2"), ("7)", "3")]
+    keyboard = replies.answer_keyboard("2+3\nx=1", can_show=True, numbered=numbered)
+    rows = [[b.callback_data for b in row] for row in keyboard.inline_keyboard]
+    assert rows == [["fix:2+3\nx=1", "show"], ["steps:2+3", "steps:x=1", "steps:1", "steps:2"],
+                    ["steps:3"]]
+    pressed = replies.without_steps_button(keyboard, "steps:x=1")
+    assert replies.has_steps_button(pressed, "steps:2+3")
+    assert not replies.has_steps_button(pressed, "steps:x=1")
+
+
+def test_a_pages_correction_prompt_shows_its_lines():
+    prompt = replies.format_correction_prompt("2+3*4\nx+y=2;x-y=0")
+    assert "<code>2 + 3 × 4\nx + y = 2;  x − y = 0</code>" in prompt
+    assert "one per line" in prompt
+    assert replies.correction_placeholder("2+3\n4-1") == "2 + 3 | 4 − 1"

@@ -401,3 +401,13 @@ def test_square_roots_are_exact_with_surds_simplified(text, result, approximatio
 )
 def test_roots_that_cannot_be_taken_are_said(text, words):
     assert words in error_of(text)
+
+
+def test_typed_lines_are_solved_each_with_its_label_and_systems_together():
+    from recognizer.solve import solve_lines
+
+    solved = solve_lines("1) 2+3\n\n2) x+y=10\nx-y=4\n3. 3.5+1\na)7-2")
+    assert [(label, s.expression, s.result) for label, s in solved] == [
+        ("1)", "2+3", "5"), ("2)", "x+y=10;x-y=4", "x = 7, y = 3"), ("3.", "3.5+1", "9/2"),
+        ("a)", "7-2", "5")]
+    assert "more than 20 lines" in solve_lines("1+1\n" * 21)[0][1].error
