@@ -38,13 +38,21 @@ def empty_folders(paths: list[Path]) -> list[Path]:
 
 
 def as_json(path: Path, recognition: Recognition) -> str:
+    """The first problem's reading at the top level (the photo's, when it holds one) and every
+    problem in "problems", in reading order."""
+    record = {"file": str(path), **_reading(recognition),
+              "problems": [{"line": p.line, "label": p.label, "box": list(p.box),
+                            **_reading(p)} for p in recognition.problems],
+              "ms": recognition.ms}
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _reading(recognition: Recognition) -> dict:
     symbols = [{"label": s.label, "box": list(s.box), "confidence": s.confidence}
                for s in recognition.symbols]
-    record = {"file": str(path), "expression": recognition.expression,
-              "result": recognition.result, "error": recognition.error,
-              "confidence": recognition.confidence, "sure": recognition.sure,
-              "symbols": symbols, "ms": recognition.ms}
-    return json.dumps(record, ensure_ascii=False)
+    return {"expression": recognition.expression, "result": recognition.result,
+            "error": recognition.error, "confidence": recognition.confidence,
+            "sure": recognition.sure, "symbols": symbols}
 
 
 def text_as_json(text: str, solution: Solution) -> str:
@@ -76,20 +84,43 @@ def steps_text(solution: Solution) -> str:
     return "\n".join(f"    {shown.ljust(width)}   {why}".rstrip() for shown, why in lines)
 
 
+def failed(solution: Solution) -> bool:
+    """Not read, or not solved; a page fails when one of its problems does."""
+    problems = solution.problems if isinstance(solution, Recognition) else ()
+    if len(problems) > 1:
+        return any(failed(problem) for problem in problems)
+    return solution.error is not None or solution.result is None
+
+
+def as_lines(path: Path, recognition: Recognition) -> str:
+    """One line for a photo of one problem (`as_line`); for a page, the file name and then
+    each problem, numbered as the page numbers it: `  1) 2 + 3 × 4 = 14`."""
+    if len(recognition.problems) <= 1:
+        return as_line(path, recognition)
+    return f"{path}:\n" + "\n".join(
+        f"  {problem.label or f'{problem.line}.'} {answer_text(problem)}"
+        for problem in recognition.problems)
+
+
 def as_line(path: Path | str, recognition: Solution) -> str:
     """`photo.jpg: 2 + 3 × 4 = 14`, `eq.jpg: 2x + 3 = 11 → x = 4`, `bad.jpg: 5 ÷ 0 → error:
     division by zero`; a doubtful reading ends with `(not sure: check the reading)`."""
+    return f"{path}: {answer_text(recognition)}"
+
+
+def answer_text(recognition: Solution) -> str:
+    """What was read and its answer, or the error: `2 + 3 × 4 = 14`."""
     if recognition.expression is None:
-        return f"{path}: error: {recognition.error}"
+        return f"error: {recognition.error}"
     shown = show_expression(recognition)
     if recognition.error is not None or recognition.result is None:
-        return f"{path}: {shown} → error: {recognition.error}"
+        return f"{shown} → error: {recognition.error}"
     answer = show_answer(recognition)
     # `= 7/2 ≈ 3.5`, but `x = 11/2 (x ≈ 5.5)`: an equation's note names x again.
     note = (f" {answer.note}" if answer.lead else f" ({answer.note})") if answer.note else ""
     sure = not isinstance(recognition, Recognition) or recognition.sure  # typed text is sure
     doubt = "" if sure else "  (not sure: check the reading)"
-    return f"{path}: {shown} {answer.lead or '→'} {answer.main}{note}{doubt}"
+    return f"{shown} {answer.lead or '→'} {answer.main}{note}{doubt}"
 
 
 def package_version() -> str:
@@ -126,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for text in args.text:
         solution = solve_text(text)
-        failed = solution.error is not None or solution.result is None
-        status = 1 if failed else status
-        show(args, solution, text_as_json(text, solution), as_line(text, solution), failed)
+        status = 1 if failed(solution) else status
+        show(args, solution, text_as_json(text, solution), as_line(text, solution),
+             failed(solution))
     for folder in empty_folders(args.paths):
         print(f"{folder}: error: no images in this folder (looked for {_SUFFIXES_SHOWN})",
               file=sys.stderr)
@@ -144,10 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                                       error=f"cannot read the file: {error.strerror}")
         else:
             recognition = recognize(data)
-        failed = recognition.error is not None or recognition.result is None
-        if failed:
-            status = 1
-        show(args, recognition, as_json(path, recognition), as_line(path, recognition), failed)
+        status = 1 if failed(recognition) else status
+        show(args, recognition, as_json(path, recognition), as_lines(path, recognition),
+             failed(recognition))
     return status
 
 

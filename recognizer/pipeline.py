@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
 import math
-import statistics
 import time
+from dataclasses import fields, replace
 
 import cv2
 import numpy as np
@@ -14,15 +16,17 @@ from recognizer.classify import default_classifier
 from recognizer.clean import Cleaned, clean, deskewed
 from recognizer.decode import decode_image, read_header
 from recognizer.grammar import best_reading
-from recognizer.labels import GLYPH
+from recognizer.labels import GLYPH, SYMBOLS
 from recognizer.layout import Slot, arrange
+from recognizer.lines import MAX_LINES, Line, digit_height, find_lines, label_length
 from recognizer.normalize import normalize_symbol
 from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
 from recognizer.solve import solve_tokens
 from recognizer.trust import doubt, is_sure
-from recognizer.types import Alternative, Recognition, RecognizerError, SymbolRead
+from recognizer.types import Alternative, Problem, Recognition, RecognizerError, SymbolRead
 
-MAX_SYMBOLS = 200
+MAX_SYMBOLS = 400  # on a page
+MAX_LINE_SYMBOLS = 100
 # Long side the photo is read at: first WORK_SIDE, then MAX_SIDE if the writing came out smaller
 # than MIN_TEXT_HEIGHT, then FULL_SIDE if it is still small (a few words in a corner of a large
 # scan). Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale straight
@@ -65,18 +69,47 @@ class Stopwatch:
 
 
 def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recognition:
-    """Read and solve the handwritten expression in an image. Never raises for bad input.
+    """Read and solve the handwritten problems in an image, one per line. Never raises for bad
+    input: a problem with the whole picture is the result's error, one with a line that
+    problem's.
 
     Pass a Stopwatch to learn how long each stage took.
     """
     watch = stopwatch or Stopwatch()
-    symbols: tuple[SymbolRead, ...] = ()
     try:
         image, _, segments = read_symbols(image_bytes, watch, grey=True)
-        segments, slots = classify_and_arrange(segments, watch)
+        lines = find_lines([s.box for s in segments])
+        if len(lines) > MAX_LINES:
+            raise RecognizerError(f"I found more than {MAX_LINES} lines of writing; please "
+                                  "send a page with fewer problems.")
+        watch.lap("lines")
+        scale = _box_scale(image_bytes, image)
+        problems = [_read_line(number, line, segments, scale, watch)
+                    for number, line in enumerate(lines, 1)]
+    except RecognizerError as error:
+        watch.lap("error")
+        return Recognition(expression=None, result=None, error=str(error), ms=watch.total)
+    first = problems[0]
+    return Recognition(**{f.name: getattr(first, f.name) for f in fields(Recognition)
+                          if f.name not in ("ms", "problems")},
+                       ms=watch.total, problems=tuple(_numbered(problems)))
+
+
+def _read_line(number: int, line: Line, segments: list[Segment], box_scale: float,
+               watch: Stopwatch) -> Problem:
+    """Read and solve one line; what is wrong with it goes into its error."""
+    members = [segments[i] for i in line.members]
+    box = _scaled(_union([s.box for s in members]), box_scale)
+    symbols: tuple[SymbolRead, ...] = ()
+    label = None
+    try:
+        if len(members) > MAX_LINE_SYMBOLS:
+            raise RecognizerError(f"That line has more than {MAX_LINE_SYMBOLS} symbols; please "
+                                  "write one problem per line.")
+        members, slots, label = classify_and_arrange(members, watch, len(line.aside))
         tokens, score, unparsable = _tokens(slots)
         watch.lap("grammar")
-        symbols = _reads(segments, slots, tokens, _box_scale(image_bytes, image))
+        symbols = _reads(members, slots, tokens, box_scale)
         if unparsable:
             raise unparsable
         solution = solve_tokens(tokens)
@@ -85,15 +118,39 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
         watch.lap("trust")
     except RecognizerError as error:
         watch.lap("error")
-        return Recognition(expression=None, result=None, error=str(error), symbols=symbols,
-                           ms=watch.total)
+        return Problem(expression=None, result=None, error=str(error), symbols=symbols,
+                       line=number, label=label, box=box)
     confidence = float(np.prod([s.confidence for s in symbols])) if symbols else 0.0
-    return Recognition(expression=solution.expression, result=solution.result,
-                       approximation=solution.approximation, error=solution.error,
-                       written=_written(segments, slots, tokens),
-                       confidence=round(confidence, 4), symbols=symbols, ms=watch.total,
-                       doubt=round(rival, 4),
-                       sure=is_sure(rival, solution.expression, solution.result))
+    return Problem(expression=solution.expression, result=solution.result,
+                   approximation=solution.approximation, error=solution.error,
+                   written=_written(members, slots, tokens),
+                   confidence=round(confidence, 4), symbols=symbols, doubt=round(rival, 4),
+                   sure=is_sure(rival, solution.expression, solution.result),
+                   line=number, label=label, box=box)
+
+
+def _numbered(problems: list[Problem]) -> list[Problem]:
+    """The page's labels, counted: numbers that mostly count up one by one are numbered on
+    from the first (a misread digit among them is put right); else, as no letter class
+    exists, they are letters a, b, c... in order (`a)` `b)` `c)` may read as 2, 0, 0)."""
+    numbers = [p.label[:-1] for p in problems if p.label]
+    if not numbers:
+        return problems
+    start = None
+    if all(n.isdigit() for n in numbers):
+        offsets = collections.Counter(int(n) - k for k, n in enumerate(numbers))
+        start, count = offsets.most_common(1)[0]
+        start = start if count > len(numbers) / 2 else None
+    names = (str(start + k) for k in itertools.count()) if start is not None else iter(
+        "abcdefghijklmnopqrstuvwxyz")
+    return [replace(p, label=next(names, "?") + p.label[-1]) if p.label else p
+            for p in problems]
+
+
+def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return left, top, right - left, bottom - top
 
 
 def read_symbols(image_bytes: bytes, watch: Stopwatch,
@@ -110,36 +167,49 @@ def read_symbols(image_bytes: bytes, watch: Stopwatch,
         segments = segment(cleaned.ink)
         watch.lap("segment")
         header = read_header(image_bytes)  # decoding has checked it already
-        if max(header.width, header.height) <= side or _symbol_height(segments) >= MIN_TEXT_HEIGHT:
+        tall_enough = digit_height([s.box for s in segments]) >= MIN_TEXT_HEIGHT
+        if max(header.width, header.height) <= side or tall_enough:
             break  # no more pixels to read, or no need
     if not segments:
         raise RecognizerError("I couldn't find any handwriting in this picture.")
     if len(segments) > MAX_SYMBOLS:
         raise RecognizerError(f"That is more than {MAX_SYMBOLS} symbols; "
-                              "please send one expression at a time.")
+                              "please send fewer problems at a time.")
     return image, cleaned, segments
 
 
-def _symbol_height(segments: list[Segment]) -> float:
-    """Median height of the symbols that are not flat (minus, fraction bars, `=`)."""
-    heights = [s.box[3] for s in segments if s.box[2] < 2.2 * s.box[3]]
-    # statistics' median: the same value as np.median's, 20× faster on a short list.
-    return float(statistics.median(heights)) if heights else 0.0
+def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int = 0,
+                         ) -> tuple[list[Segment], list[Slot], str | None]:
+    """Classify a line's symbols (joining a cursive x's arcs, cutting apart touching digits),
+    take off its label and lay out the rest.
 
-
-def classify_and_arrange(segments: list[Segment],
-                         watch: Stopwatch) -> tuple[list[Segment], list[Slot]]:
-    """Classify the symbols (joining a cursive x's arcs, cutting apart touching digits) and lay
-    them out in a line."""
+    `aside`: how many of the line's first symbols stand far to the left of the rest
+    (lines.Line.aside), dropped unless they are its label. Returns the symbols laid out, their
+    slots and the label as read ("1)", "3.", or "?)" for a letter), if any.
+    """
     images = np.stack([normalize_symbol(s.ink) for s in segments])
     classify = default_classifier().classify
     probs = classify(images)
+    label = None
+    boxes = [s.box for s in segments]
+    names = [s.forced or SYMBOLS[int(c)]
+             for s, c in zip(segments, probs.argmax(axis=1), strict=True)]
+    length = label_length(boxes, names)
+    if length:
+        number = names[: length - 1]
+        label = ("".join(number) if all(n.isdigit() for n in number) else "?") + (
+            ")" if names[length - 1] == "rparen" else ".")
+    elif aside:
+        length = aside  # far apart and no label: a stray mark
+    segments, probs = segments[length:], probs[length:]
+    if not segments:
+        raise RecognizerError("There is only a label on this line.")
     segments, probs = join_arcs(segments, probs, classify)
     segments, probs = split_touching(segments, probs, classify)
     watch.lap("classify")
     slots = arrange(segments, probs)
     watch.lap("layout")
-    return segments, slots
+    return segments, slots, label
 
 
 def _tokens(slots: list[Slot]) -> tuple[list[str], float, RecognizerError | None]:
@@ -207,9 +277,13 @@ def annotate(image_bytes: bytes) -> bytes:
     """PNG of the picture with each symbol's box and label, to show what was read."""
     watch = Stopwatch()
     image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
-    segments, slots = classify_and_arrange(segments, watch)
-    tokens, _, _ = _tokens(slots)
-    picture, _ = annotated(deskewed(image, cleaned.angle), _reads(segments, slots, tokens))
+    reads = []
+    for line in find_lines([s.box for s in segments])[:MAX_LINES]:
+        members, slots, _ = classify_and_arrange([segments[i] for i in line.members], watch,
+                                                 len(line.aside))
+        tokens, _, _ = _tokens(slots)
+        reads.append(_reads(members, slots, tokens))
+    picture, _ = annotated(deskewed(image, cleaned.angle), [r for line in reads for r in line])
     ok, png = cv2.imencode(".png", picture)
     if not ok:
         raise RecognizerError("I couldn't draw the annotated picture.")

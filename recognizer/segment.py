@@ -83,7 +83,8 @@ class _Part:
 
 
 def segment(ink: np.ndarray) -> list[Segment]:
-    """Symbols of the main expression, left to right (fractions' parts by x as well)."""
+    """Symbols of every line, left to right (fractions' parts by x as well); recognizer.lines
+    groups them into lines."""
     if cv2.countNonZero(ink) > MAX_INK_SHARE * ink.size:
         raise ExpressionError(NOISY)
     contours, parts = _components(ink, widen=False)
@@ -124,7 +125,6 @@ def segment(ink: np.ndarray) -> list[Segment]:
         parts = [p for p in parts if p.forced or not _is_stray_mark(p, height, ink)]
     if not parts:  # only dust, e.g. what cleaning leaves of blank squared paper
         return []
-    parts = _main_cluster(parts, height)
     parts = _merge_broken(parts, height)
     parts.sort(key=lambda p: p.cx)
     return [_to_segment(p, ink, contours) for p in parts]
@@ -213,37 +213,6 @@ def _holes(crop: np.ndarray) -> np.ndarray:
     filled = np.zeros_like(crop)
     cv2.drawContours(filled, contours, -1, 255, cv2.FILLED)
     return (filled > 0) & (crop == 0)
-
-
-def _near(a: _Part, b: _Part, dx: float, dy: float) -> bool:
-    return (a.x - dx <= b.right and b.x - dx <= a.right
-            and a.y - dy <= b.bottom and b.y - dy <= a.bottom)
-
-
-def _main_cluster(parts: list[_Part], height: float) -> list[_Part]:
-    """Keep the group of components linked by small gaps that holds the most writing."""
-    n = len(parts)
-    root = list(range(n))
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
-    order = sorted(range(n), key=lambda i: parts[i].x)
-    for k, i in enumerate(order):  # sweep by x so only neighbours in reach are compared
-        reach = parts[i].right + 4 * height
-        for j in order[k + 1 :]:
-            if parts[j].x > reach:
-                break
-            if _near(parts[i], parts[j], 4 * height, 0.9 * height):
-                root[find(i)] = find(j)
-    weight: dict[int, float] = {}
-    for i, p in enumerate(parts):
-        weight[find(i)] = weight.get(find(i), 0) + min(p.h, 1.5 * height) + 0.3 * min(p.w, height)
-    best = max(weight, key=weight.get)
-    return [p for i, p in enumerate(parts) if find(i) == best]
 
 
 def _merge_equals_and_obelus(parts: list[_Part], height: float) -> list[_Part]:
@@ -398,7 +367,8 @@ def _floating_flag(a: _Part, b: _Part, parts: list[_Part], height: float) -> boo
     if not (starts and high and small.w <= 1.6 * big.w):
         return False
     return not any(other is not small and other is not big and other.x < small.right
-                   and other.right > small.x and other.y > small.y for other in parts)
+                   and other.right > small.x and small.y < other.y < big.bottom
+                   for other in parts)
 
 
 def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) -> Segment:

@@ -59,3 +59,15 @@ class Recognition(Solution):
     # whether the answer may go out as plain fact rather than as a question.
     doubt: float = 1.0
     sure: bool = False
+    # Every problem on the page, one per line (a system of equations is one), top to bottom;
+    # the fields above are the first one's.
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem(Recognition):
+    """One problem of a page: a line, or the lines of a system of equations."""
+
+    line: int = 1  # its place on the page, counted from 1
+    label: str | None = None  # how the page numbers it ("1)", "a)", "3."), if it does
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # x, y, w, h of its writing, label included

@@ -11,7 +11,8 @@ from recognizer.__main__ import as_line, main, package_version
 from recognizer.training.glyphs import draw_expression
 from recognizer.types import Recognition
 
-KEYS = {"file", "expression", "result", "error", "confidence", "sure", "symbols", "ms"}
+KEYS = {"file", "expression", "result", "error", "confidence", "sure", "symbols", "problems",
+        "ms"}
 
 
 @pytest.fixture

@@ -277,3 +277,58 @@ def test_a_scribble_beside_the_expression_is_left_out(seed):
     cv2.polylines(image, [points], False, (40, 40, 40), 4, cv2.LINE_AA)
     recognition = recognize(jpeg(image))
     assert (recognition.expression, recognition.result) == ("7+2", "9")
+
+
+def page_problems(text: str, seed: int, **drawing) -> list[tuple]:
+    reading = recognize(jpeg(draw_expression(text, seed, **drawing)))
+    return [(p.line, p.label, p.expression, p.result, p.error) for p in reading.problems]
+
+
+def test_a_worksheet_of_three_numbered_lines():
+    assert page_problems("1) 2+3×4\n2) 12-5\n3) 2x+3=11", 3) == [
+        (1, "1)", "2+3*4", "14", None),
+        (2, "2)", "12-5", "7", None),
+        (3, "3)", "2x+3=11", "x = 4", None),
+    ]
+
+
+def test_eight_lines_on_lined_paper_indented_and_dotted():
+    text = "1. 2+2\n2. 9÷3\n3. (1+2)×3\n4.    5-1\n5. 2^3+1\n6. 8-6\n7. 4×5\n8. 2x+1=7"
+    problems = page_problems(text, 7, background="lined", line_pitch=1.9)
+    assert [p[1] for p in problems] == [f"{n}." for n in range(1, 9)]
+    assert [p[3] for p in problems] == ["4", "3", "9", "4", "9", "2", "20", "x = 3"]
+
+
+def test_letter_labels_are_counted_as_letters():
+    problems = page_problems("a) 7-2\nb) 3×3\nc) 2x=10", 5, line_pitch=2.0)
+    assert [(p[1], p[2]) for p in problems] == [("a)", "7-2"), ("b)", "3*3"), ("c)", "2x=10")]
+
+
+def test_lines_without_labels_are_numbered_by_place():
+    problems = page_problems("2+3\n   45-12\n7×8", 9, background="squared", line_pitch=1.7)
+    assert [(p[0], p[1], p[3]) for p in problems] == [(1, None, "5"), (2, None, "33"),
+                                                       (3, None, "56")]
+
+
+def test_a_line_that_cannot_be_solved_spoils_no_other():
+    problems = page_problems("1) 2+3\n2) 7÷0\n3) 6÷2", 11)
+    assert [p[3] for p in problems] == ["5", None, "3"]
+    assert problems[1][4] == "division by zero"
+
+
+def test_the_first_problem_is_the_pages_answer():
+    reading = recognize(jpeg(draw_expression("1) 2+3\n2) 6÷2", 11)))
+    first = reading.problems[0]
+    assert (reading.expression, reading.result, reading.symbols) == (
+        first.expression, first.result, first.symbols)
+    assert reading.problems[1].box[1] > first.box[1] + first.box[3]  # below it
+
+
+def test_too_many_lines_or_symbols_on_a_line(monkeypatch):
+    monkeypatch.setattr(pipeline, "MAX_LINE_SYMBOLS", 4)
+    problems = page_problems("2+3\n12+34\n6÷2", 13)
+    assert [p[3] for p in problems] == ["5", None, "3"]
+    assert "more than 4 symbols" in problems[1][4]
+    monkeypatch.setattr(pipeline, "MAX_LINES", 2)
+    reading = recognize(jpeg(draw_expression("2+3\n12+34\n6÷2", 13)))
+    assert reading.problems == () and "more than 2 lines" in reading.error

@@ -102,14 +102,6 @@ def test_broken_stroke_is_one_symbol():
     assert len(segment(ink)) == 3
 
 
-def test_far_away_stray_mark_is_ignored():
-    ink = page(600, 900)
-    for x in (100, 160, 220):
-        cv2.line(ink, (x, 60), (x, 140), 255, 6)
-    cv2.circle(ink, (800, 520), 20, 255, 5)  # a doodle in the far corner
-    assert len(segment(ink)) == 3
-
-
 def test_fraction_bar_is_not_merged_with_numerator():
     ink = page(300, 400)
     cv2.line(ink, (150, 40), (150, 120), 255, 6)  # numerator "1"

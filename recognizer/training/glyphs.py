@@ -101,11 +101,12 @@ OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash
 # Digit shapes that MNIST's American writers rarely use, drawn as strokes: glyph → class.
 DIGIT_VARIANTS = {"flagged_one": "1", "looped_two": "2", "crossed_seven": "7"}
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
+LETTERS = "abcy"  # drawn from the fonts like digits: worksheet labels (`a)`) and the unknown y
 
 
 def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator) -> np.ndarray:
     """Ink mask (white on black, tightly cropped) of one glyph; `height` is a digit's height."""
-    if name.isdigit():
+    if name.isdigit() or name in LETTERS:
         return _draw_digit(name, height, thickness, rng)
     strokes, rel_height = _strokes(name, rng)
     h = max(2.0, height * rel_height)
@@ -170,19 +171,25 @@ def draw_expression(
     background: str = "plain",
     light: str = "even",
     ink: tuple[int, int, int] = (40, 40, 40),
+    line_pitch: float = 2.2,
 ) -> np.ndarray:
     """A photo-like BGR image of `text` handwritten on paper.
 
-    `text` uses digits and `+ - × x * · . ÷ / ( ) =`; `^` raises the next character as an
-    exponent. `background` is "plain", "lined" or "squared"; `light` is "even" or "shadow".
+    `text` uses digits, `+ - × x * · . ÷ / ( ) =` and the letters a, b, c, y; `^` raises the
+    next character as an exponent; a new line (`\n`) starts `line_pitch` digit heights lower,
+    a space is half a digit wide. `background` is "plain", "lined" or "squared"; `light` is
+    "even" or "shadow".
     """
     rng = np.random.default_rng(seed)
     thickness = thickness or max(2, round(height / 14))
     placed: list[tuple[np.ndarray, int, int]] = []  # (mask, x, y)
-    x = height
+    x = right = height
     baseline = int(height * 2.2)
     raise_next = False
     for char in text:
+        if char == "\n":
+            x, baseline = height, baseline + int(height * line_pitch)
+            continue
         if char == "^":
             raise_next = True
             continue
@@ -199,18 +206,22 @@ def draw_expression(
         elif char == " ":
             width = size // 2
         else:
-            glyph = draw_glyph(char if char.isdigit() else _CHAR_GLYPH[char], size, thickness, rng)
+            name = char if char.isdigit() or char in LETTERS else _CHAR_GLYPH[char]
+            glyph = draw_glyph(name, size, thickness, rng)
             gh, width = glyph.shape
             if char == ".":
                 top = bottom - gh
-            elif char.isdigit() or char in "/()":
+            elif char == "y":  # its tail hangs below the line
+                top = bottom - int(0.7 * gh)
+            elif char.isdigit() or char in "/()" or char in LETTERS:
                 top = bottom - gh + (gh - size) // 2 if char in "()" else bottom - gh
             else:
                 top = bottom - size // 2 - gh // 2
             placed.append((glyph, x, top + int(rng.integers(-2, 3))))
         x += width + int(size * rng.uniform(0.15, 0.35))
+        right = max(right, x)
         raise_next = False
-    page_w, page_h = x + height, baseline + height
+    page_w, page_h = right + height, baseline + height
     mask = np.zeros((page_h, page_w), np.uint8)
     for glyph, gx, gy in placed:
         gy = max(0, gy)

@@ -1,0 +1,200 @@
+"""Symbol boxes → the lines of a page, top to bottom: one problem per line on a worksheet.
+
+Pure geometry on (x, y, w, h) boxes. Symbols whose middle bands overlap share a line; then a
+band that is only the numerator or denominator of another band's fraction bars, or only small
+marks (a raised exponent, a dot), joins its neighbour. A brace or bracket taller than two lines
+is set aside first: if it spans two finished lines it is a system's brace, else it stays with
+the one line it stands in (a bracket around a fraction). Within a line, writing far to the
+side of the rest is a stray mark, unless it is a label at the line's start (`1)`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Box = tuple[int, int, int, int]
+
+MAX_LINES = 20
+_CORE = 0.15  # share of a box's height cut off at top and bottom before bands overlap
+_FULL = 0.6  # a symbol at least this share of the digit height is writing, not a mark
+_FRACTION_GAP = 1.2  # digit heights between a fraction bar's band and its numerator's
+_MARK_GAP = 1.0  # digit heights: small marks further from any line are specks, not exponents
+_SIDE_GAP = 4.0  # digit heights of blank beside a line beyond which writing is apart
+_TALL = 1.8  # digit heights: a thin part this tall may be a brace over two lines
+_NOISE = 0.25  # a line with less writing than this share of the fullest line's is a stray mark
+_LABEL_PARTS = 3  # a label in front of a line has at most this many symbols
+
+
+@dataclass(frozen=True)
+class Line:
+    members: tuple[int, ...]  # indices into the boxes, left to right
+    # Of those, a short group far to the left of the rest: the line's label (`1)`) if it reads
+    # as one (`label_length`), else a stray mark.
+    aside: tuple[int, ...] = ()
+    braced: bool = False  # a brace joins this line to the next: a system of equations
+
+
+def digit_height(boxes: Sequence[Box]) -> float:
+    """Median height of the boxes that are not flat (minus, fraction bars, `=`)."""
+    heights = [h for _, _, w, h in boxes if w < 2.2 * h]
+    # statistics' median: the same value as np.median's, 20× faster on a short list.
+    return float(statistics.median(heights)) if heights else 0.0
+
+
+def find_lines(boxes: Sequence[Box]) -> list[Line]:
+    """The lines of writing, top to bottom; stray marks left out."""
+    height = digit_height(boxes) or 1.0
+    tall = [i for i, (_, _, w, h) in enumerate(boxes) if h > _TALL * height and w < 0.6 * h]
+    bands = _bands([i for i in range(len(boxes)) if i not in tall], boxes)
+    bands = _joined(bands, boxes, height)
+    braces: list[tuple[int, int]] = []  # (first band, last band) each brace spans
+    for i in tall:
+        spanned = [k for k, band in enumerate(bands) if _overlaps(boxes[i], band, boxes)]
+        if len(spanned) > 1:
+            braces.append((spanned[0], spanned[-1]))
+        elif spanned:
+            bands[spanned[0]].append(i)
+        else:
+            bands.append([i])
+    lines = [_line(band, boxes, height) for band in bands]
+    heaviest = max((_weight(line.members, boxes, height) for line in lines), default=0.0)
+    order = sorted(range(len(lines)), key=lambda k: _top(lines[k].members, boxes))
+    # A problem has two symbols at least; alone on the page, whatever there is is read.
+    kept = [k for k in order if len(lines) == 1 or (
+        _weight(lines[k].members, boxes, height) >= _NOISE * heaviest
+        and sum(_is_full(boxes[i], height) for i in lines[k].members) >= 2)]
+    braced = {first for first, last in braces if last == first + 1}
+    return [Line(lines[k].members, lines[k].aside,
+                 k in braced and n + 1 < len(kept) and kept[n + 1] == k + 1)
+            for n, k in enumerate(kept)]
+
+
+def _bands(items: list[int], boxes: Sequence[Box]) -> list[list[int]]:
+    """Groups whose boxes' middle parts overlap vertically, top to bottom."""
+    bands: list[list[int]] = []
+    bottom = -1.0
+    for i in sorted(items, key=lambda i: _core(boxes[i])[0]):
+        top, foot = _core(boxes[i])
+        if bands and top < bottom:
+            bands[-1].append(i)
+            bottom = max(bottom, foot)
+        else:
+            bands.append([i])
+            bottom = foot
+    return bands
+
+
+def _core(box: Box) -> tuple[float, float]:
+    _, y, _, h = box
+    return y + _CORE * h, y + h - _CORE * h
+
+
+def _joined(bands: list[list[int]], boxes: Sequence[Box], height: float) -> list[list[int]]:
+    """Join neighbouring bands that are one line: a fraction's numerator or denominator, and
+    bands of small marks only (when close), until none is left to join."""
+    bands = [list(band) for band in bands]
+    changed = True
+    while changed and len(bands) > 1:
+        changed = False
+        for k, band in enumerate(bands):
+            if not any(_is_full(boxes[i], height) for i in band):
+                near = [j for j in (k - 1, k + 1) if 0 <= j < len(bands)
+                        and _gap(bands[j], band, boxes) <= _MARK_GAP * height]
+                target = min(near, key=lambda j: _gap(bands[j], band, boxes), default=None)
+            else:
+                target = next((j for j in (k - 1, k + 1) if 0 <= j < len(bands)
+                               and _stacked_on(band, bands[j], boxes, height)), None)
+            if target is not None:
+                bands[target] += band
+                del bands[k]
+                changed = True
+                break
+    return bands
+
+
+def _stacked_on(band: list[int], other: list[int], boxes: Sequence[Box], height: float) -> bool:
+    """Does every full-size symbol of `band` stand over (or under) a fraction bar of `other`,
+    close to it?"""
+    if _gap(band, other, boxes) > _FRACTION_GAP * height:
+        return False
+    bars = [boxes[i] for i in other if _is_bar(boxes[i], height)]
+    if not bars:
+        return False
+    full = [boxes[i] for i in band if _is_full(boxes[i], height)]
+    return all(any(bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw for bx, _, bw, _ in bars)
+               for x, _, w, _ in full)
+
+
+def _is_full(box: Box, height: float) -> bool:
+    _, _, w, h = box
+    return h >= _FULL * height and w < 2.2 * h
+
+
+def _is_bar(box: Box, height: float) -> bool:
+    _, _, w, h = box
+    return w >= 2.5 * h and h < 0.5 * height
+
+
+def _gap(a: list[int], b: list[int], boxes: Sequence[Box]) -> float:
+    """Blank height between two bands (0 if they overlap)."""
+    a_top, a_bottom = _top(a, boxes), max(boxes[i][1] + boxes[i][3] for i in a)
+    b_top, b_bottom = _top(b, boxes), max(boxes[i][1] + boxes[i][3] for i in b)
+    return max(0, a_top - b_bottom, b_top - a_bottom)
+
+
+def _top(members: Sequence[int], boxes: Sequence[Box]) -> int:
+    return min(boxes[i][1] for i in members)
+
+
+def _overlaps(box: Box, band: list[int], boxes: Sequence[Box]) -> bool:
+    """Does the box reach over the middle of the band's writing?"""
+    _, y, _, h = box
+    middle = (_top(band, boxes) + max(boxes[i][1] + boxes[i][3] for i in band)) / 2
+    return y <= middle <= y + h
+
+
+def _line(band: list[int], boxes: Sequence[Box], height: float) -> Line:
+    """The band's main group of writing, and a short group far to its left (a label)."""
+    groups: list[list[int]] = []
+    right = -float("inf")
+    for i in sorted(band, key=lambda i: boxes[i][0]):
+        x, _, w, _ = boxes[i]
+        if groups and x <= right + _SIDE_GAP * height:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        right = max(right, x + w) if len(groups[-1]) > 1 else x + w
+    main = max(range(len(groups)), key=lambda k: _weight(groups[k], boxes, height))
+    aside = groups[main - 1] if main and len(groups[main - 1]) <= _LABEL_PARTS else []
+    members = sorted(aside + groups[main], key=lambda i: boxes[i][0] + boxes[i][2] / 2)
+    return Line(tuple(members), tuple(sorted(aside, key=lambda i: boxes[i][0])))
+
+
+def _weight(members: Sequence[int], boxes: Sequence[Box], height: float) -> float:
+    """How much writing: full-size symbols count most, specks and bars little."""
+    return sum(min(h, 1.5 * height) + 0.3 * min(w, height)
+               for _, _, w, h in (boxes[i] for i in members))
+
+
+def label_length(boxes: Sequence[Box], names: Sequence[str]) -> int:
+    """How many of a line's first symbols (left to right, with their most probable classes)
+    number the problem rather than belong to it: one or two symbols closed by a `)` that
+    nothing opened (`1)`, `a)`, `12)`), or digits and a dot on their baseline set apart from
+    what follows (`3.`). 0 when the line has no label."""
+    height = digit_height(boxes) or 1.0
+    for k in (1, 2):
+        if len(names) <= k + 1:
+            break
+        if names[k] == "rparen" and "lparen" not in names[:k]:
+            return k + 1
+        x, y, w, h = boxes[k]
+        feet = [boxes[j][1] + boxes[j][3] for j in range(k)]
+        dot = max(w, h) <= 0.35 * height and abs(y + h - max(feet)) <= 0.3 * height
+        # A decimal point can stand half a digit from the next digit; a label's stands further.
+        before, after = x - (boxes[k - 1][0] + boxes[k - 1][2]), boxes[k + 1][0] - (x + w)
+        apart = after >= 0.8 * height and after >= 2 * before
+        if all(n.isdigit() for n in names[:k]) and dot and apart:
+            return k + 1
+    return 0

@@ -1,0 +1,87 @@
+"""Lines of a page from symbol boxes, and the labels that number them."""
+
+from recognizer.lines import Line, find_lines, label_length
+
+H = 40  # digit height of the drawn boxes
+
+
+def row(y: int, xs: list[int], height: int = H) -> list[tuple[int, int, int, int]]:
+    """Digit-sized boxes standing on one line whose top is y."""
+    return [(x, y, 25, height) for x in xs]
+
+
+def members(lines: list[Line], boxes: list) -> list[list[tuple]]:
+    return [[boxes[i] for i in line.members] for line in lines]
+
+
+def test_three_lines_top_to_bottom():
+    first, second, third = row(10, [10, 50, 90]), row(80, [10, 50]), row(150, [30, 70, 110, 150])
+    boxes = third + first + second  # any order in, reading order out
+    assert members(find_lines(boxes), boxes) == [first, second, third]
+
+
+def test_close_lines_whose_tails_touch_stay_apart():
+    # A 7's tail reaching a little into the line below does not join the lines.
+    first = [*row(10, [10, 50]), (90, 10, 25, int(1.3 * H))]
+    second = row(10 + H + 8, [10, 50, 90])
+    assert len(find_lines(first + second)) == 2
+
+
+def test_a_fraction_is_one_line_with_what_stands_beside_it():
+    numerator, bar, denominator = (60, 10, 25, H), (50, 56, 50, 4), (60, 66, 25, H)
+    beside = [(130, 40, 25, 25), *row(38, [170])]  # `+ 3` at the bar's height
+    boxes = [numerator, bar, denominator, *beside]
+    assert [len(line.members) for line in find_lines(boxes)] == [5]
+
+
+def test_a_fraction_inside_a_fraction_is_one_line():
+    boxes = [(60, 0, 25, H), (50, 44, 50, 4), (60, 52, 25, H),  # ½ as the numerator
+             (30, 100, 110, 5),  # the main bar
+             (70, 110, 25, H)]
+    assert [len(line.members) for line in find_lines(boxes)] == [5]
+
+
+def test_an_exponent_floating_above_its_base_stays_on_its_line():
+    boxes = [*row(50, [10, 50]), (80, 20, 15, 20), *row(50, [110, 150])]
+    assert [len(line.members) for line in find_lines(boxes)] == [5]
+
+
+def test_stray_marks_far_from_the_writing_are_not_a_line():
+    boxes = [*row(10, [10, 50, 90]), (600, 400, 30, 30), (20, 300, 3, 3)]
+    assert members(find_lines(boxes), boxes) == [row(10, [10, 50, 90])]
+
+
+def test_a_line_far_to_the_side_keeps_its_main_writing():
+    label = [(10, 10, 20, H), (35, 10, 12, H)]  # `1)`, far from the problem
+    problem = row(10, [300, 340, 380])
+    lines = find_lines(label + problem)
+    assert len(lines) == 1 and lines[0].aside == (0, 1) and len(lines[0].members) == 5
+
+
+def test_a_brace_over_two_lines_makes_them_a_system():
+    brace = (0, 10, 15, 2 * H + 30)
+    boxes = [brace, *row(10, [30, 70, 110]), *row(10 + H + 30, [30, 70, 110]),
+             *row(250, [30, 70, 110])]
+    lines = find_lines(boxes)
+    assert [line.braced for line in lines] == [True, False, False]
+    assert all(0 not in line.members for line in lines)  # the brace is no symbol
+
+
+def test_a_tall_bracket_around_a_fraction_stays_with_it():
+    boxes = [(10, 0, 15, 100), (60, 5, 25, H), (50, 48, 50, 4), (60, 56, 25, H),
+             (110, 0, 15, 100), *row(30, [140, 180])]
+    assert [len(line.members) for line in find_lines(boxes)] == [7]
+
+
+def test_labels_close_with_a_bracket_or_a_set_apart_dot():
+    digits = row(0, [100, 140, 180])
+    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits],
+                        ["1", "rparen", "2", "plus", "3"]) == 2
+    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), *digits],
+                        ["3", "dot", "2", "plus", "3"]) == 2
+    # A decimal point: close to the next digit.
+    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), (44, 0, 25, H), *digits],
+                        ["7", "dot", "7", "2", "plus", "3"]) == 0
+    # Brackets that open before they close are math.
+    assert label_length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *digits],
+                        ["lparen", "1", "rparen", "2", "plus", "3"]) == 0
