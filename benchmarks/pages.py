@@ -390,6 +390,11 @@ class Outcome:
         return problem is not None and \
             problem.expression == self.photo.page.problems[line].expected
 
+    def label_right(self, line: int) -> bool:
+        """Whether the line's problem has the page's label for it, or none where it has none."""
+        problem = self.read(line)
+        return problem is not None and problem.label == self.photo.page.problems[line].label
+
     @property
     def in_order(self) -> bool:
         """Whether the problems found come in the page's order."""
@@ -472,27 +477,30 @@ def report(outcomes: list[Outcome], n: int, seed: int, kind: str, seconds: float
         exact = sum(o.exact(k) for o, k in mine)
         print(f"{structure:13s} lines {len(mine):4d}  found {_share(found, len(mine))}  "
               f"exact {_share(exact, len(mine))}")
-    labels = [(read.label, p.label) for o in outcomes for k, p in enumerate(o.photo.page.problems)
-              if p.label and (read := o.read(k))]
-    print("labels read as written, of the labelled lines found: "
-          f"{_share(sum(ours == true for ours, true in labels), len(labels))}")
+    for labelled, which in ((True, "labelled"), (False, "unlabelled")):
+        mine = [(o, k) for o in outcomes for k, p in enumerate(o.photo.page.problems)
+                if (p.label is not None) == labelled and o.match.found[k] is not None]
+        print(f"labels as written, {which} lines found: "
+              f"{_share(sum(o.label_right(k) for o, k in mine), len(mine))}")
     print("-- ms per page")
     for paper in PAPERS:
         print(f"{paper:13s} {_ms([o for o in outcomes if o.photo.paper == paper])}")
     print(f"{'all':13s} {_ms(outcomes)}")
-    print("-- failures (line: as written → read | result or error)")
+    print("-- failures (line label → label read: as written → read | result or error)")
     for o in outcomes:
-        if o.all_right:
+        lines = range(len(o.photo.page.problems))
+        wrong = [k for k in lines if not o.exact(k) or not o.label_right(k)]
+        if o.all_right and not wrong:
             continue
         print(f"{o.name}  {len(o.photo.page.problems)} lines, {len(o.problems)} problems"
               f"{'' if o.in_order else ' out of order'}, boxes deskewed {o.deskew:+.2f}°")
-        for k, problem in enumerate(o.photo.page.problems):
-            read = o.read(k)
-            if o.exact(k):
-                continue
-            status = o.match.status[k] if read is None else "misread"
+        for k in wrong:
+            problem, read = o.photo.page.problems[k], o.read(k)
+            status = o.match.status[k] if read is None else "right" if o.exact(k) else "misread"
             shown = f"{read.expression!s:22s} | {read.result or read.error}" if read else ""
-            print(f"  {k + 1} {problem.label or '':3s} {status:8s} {problem.structure:10s} "
+            labels = f"{problem.label or '-':>3s} → {read.label or '-':3s}" if read else \
+                f"{problem.label or '-':>3s}      "
+            print(f"  {k + 1} {labels} {status:8s} {problem.structure:10s} "
                   f"{problem.expected:22s} → {shown}")
         for p in o.match.spurious:
             print(f"  spurious problem {p + 1} at {o.problems[p].box}: "
