@@ -46,7 +46,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -70,9 +69,7 @@ from benchmarks.composed import (
     trace,
 )
 from recognizer.pipeline import load_models, recognize
-
-if TYPE_CHECKING:
-    from recognizer.types import Problem, Recognition
+from recognizer.types import Problem, Recognition
 
 Box = tuple[int, int, int, int]  # x, y, w, h, px
 Placed = tuple[Part, float, float]  # a part and its top-left, digit heights
@@ -131,7 +128,7 @@ class Page:
 
     index: int
     problems: tuple[Written, ...]
-    writer: Composed  # pen and ink: those drawn for the first line
+    writer: Composed  # whose pen and ink the page is written with
     height: float  # digit height the writer aims at, px
     size: tuple[int, int]  # width, height
     place: tuple[float, float]  # where the writing sits in the free space, 0..1
@@ -156,7 +153,7 @@ def letter(char: str, rng: np.random.Generator) -> Symbol:
     size = rng.uniform(0.9, 1.1) / zero.shape[0]  # digit heights per font px
     h, w = ink.shape[0] * size, ink.shape[1] * size
     field = trace(ink, w, h, apart=False)
-    if field is None:  # a letter of 30 font px always leaves a centre line
+    if field is None:  # only a blank crop leaves no centre line
         raise ValueError(f"nothing traced of {char!r}")
     return Symbol(char, (Part(field, 0.0, top * size, 0.0, char),), w, rng.random(),
                   rng.uniform(-0.06, 0.06))
@@ -263,7 +260,7 @@ def photograph_page(page: Page, paper: str, rng: np.random.Generator) -> Photo:
     block = lines[-1] + rows[-1].bottom - rows[0].top
     widest = max(row.indent + row.width for row in rows)
     height = min(page.height, 0.86 * page_w / widest, 0.9 * page_h / block)
-    rules: tuple[int | None, int | None] = (None, None)
+    rule_px = 0
     if step is not None:  # whole pixels between rules: the rows follow the rounded step
         rule_px = round(step * height)
         lines = baselines(rows, rule_px / height)
@@ -272,9 +269,10 @@ def photograph_page(page: Page, paper: str, rng: np.random.Generator) -> Photo:
     # The first baseline: the writing's top in the free space within 5% margins.
     first = 0.05 * page_h + page.place[1] * max(0.0, 0.9 * page_h - block * height) \
         - rows[0].top * height
-    if step is not None:
+    rules: tuple[int | None, int | None] = (None, None)
+    if rule_px:
         rules = (rule_px, round(first + rows[0].sit * height) % rule_px)
-    if paper == "squared":
+    elif paper == "squared":  # as benchmarks.composed squares it, the writing anywhere
         rules = (round(height * rng.uniform(0.55, 0.9)), None)
     pen, ink = pen_and_ink(page.writer, height, effects, rng)
     mask = np.zeros((page_h, page_w), np.uint8)
@@ -469,7 +467,7 @@ def report(outcomes: list[Outcome], n: int, seed: int, kind: str, seconds: float
     for paper in PAPERS:
         print(summary_line(paper, [o for o in outcomes if o.photo.paper == paper]))
     print(summary_line("all", outcomes))
-    print("-- lines read exactly by structure (all papers)")
+    print("-- lines read exactly by structure (each line once on every paper)")
     for structure in STRUCTURES:
         mine = [(o, k) for o in outcomes for k, p in enumerate(o.photo.page.problems)
                 if p.structure == structure]
