@@ -411,7 +411,7 @@ def thin(mask: np.ndarray) -> np.ndarray:
             return image[1:-1, 1:-1].astype(bool)
 
 
-def _trace(ink: np.ndarray, width: float, height: float, apart: bool) -> np.ndarray | None:
+def trace(ink: np.ndarray, width: float, height: float, apart: bool) -> np.ndarray | None:
     """Distance (ref px) to the centre line of `ink` resized to width×height digit heights,
     with PAD px of margin; None when nothing of the crop survives.
 
@@ -605,7 +605,7 @@ def _part(char: str, bank: dict[str, list[Crop]], rng: np.random.Generator, scal
         h, w = (extent / ratio, extent) if char == "-" else (extent, extent * ratio)
         if char == "-":
             h = min(h, flat)  # a stretched minus keeps its wobble, not its bar's height
-        field = _trace(crop.ink, w, h, apart=char == "÷")
+        field = trace(crop.ink, w, h, apart=char == "÷")
         if field is not None:
             return field, h, w, extent if char in _DOTS else 0.0
 
@@ -666,7 +666,7 @@ def _stack(node: Stacked, wide: bool) -> tuple[list[_Placed], float]:
     width = inner + node.overhang[0] + node.overhang[1]
     ratio = node.bar.shape[1] / node.bar.shape[0]
     height = min(width / ratio, BAR_HEIGHT * node.size)
-    field = _trace(node.bar, width, height, apart=False)
+    field = trace(node.bar, width, height, apart=False)
     if field is None:  # nothing survived tracing: a straight bar
         field = _straight_bar(width, height)
     bar_top = -0.5 * node.size - height / 2
@@ -769,6 +769,23 @@ def photograph(composed: Composed, condition: str, rng: np.random.Generator) -> 
         height = min(composed.height, 0.85 * page_w / span, 0.9 * page_h / (above + below))
         left = 0.07 * page_w + composed.place[0] * max(0.0, 0.86 * page_w - span * height)
         baseline = height * above + composed.place[1] * (page_h - height * (above + below))
+    pen, ink = pen_and_ink(composed, height, effects, rng)
+    mask = pencil_grain(render(placed, (page_h, page_w), (left, baseline), height, pen),
+                        effects, rng)
+    step = offset = None
+    if "lined" in effects:  # writing on the line, as most people do
+        step = round(height * rng.uniform(1.3, 1.7))
+        offset = round(baseline + height * rng.uniform(-0.05, 0.2)) % step
+    if "squared" in effects:
+        step = round(height * rng.uniform(0.55, 0.9))
+    up, down = (1.0 if top >= -1.4 else -top), (0.0 if bottom <= 0.4 else bottom)
+    text = (left, baseline - height * up, span * height, height * (up + down))
+    return photograph_mask(mask, effects, ink, rng, (step, offset), text)[0]
+
+
+def pen_and_ink(composed: Composed, height: float, effects: tuple[str, ...],
+                rng: np.random.Generator) -> tuple[float, tuple[int, int, int]]:
+    """The pen's width (px) for digits `height` px tall and the ink's colour (BGR)."""
     pen = max(1.5, composed.pen * height)
     ink = composed.ink
     if "thin" in effects:
@@ -777,27 +794,38 @@ def photograph(composed: Composed, condition: str, rng: np.random.Generator) -> 
         pen = rng.uniform(1.5, 2.5)
         grey = int(rng.uniform(140, 175))
         ink = (grey, grey, grey)
-    mask = render(placed, (page_h, page_w), (left, baseline), height, pen)
-    if "faint_pencil" in effects:  # graphite leaves grain: the stroke is patchy
-        grain = cv2.GaussianBlur(rng.uniform(0.45, 1.0, mask.shape).astype(np.float32), (0, 0), 1)
-        mask = (mask * grain).astype(np.uint8)
+    return pen, ink
+
+
+def pencil_grain(mask: np.ndarray, effects: tuple[str, ...],
+                 rng: np.random.Generator) -> np.ndarray:
+    """The ink mask, patchy as graphite leaves it under faint pencil, else as it is."""
+    if "faint_pencil" not in effects:
+        return mask
+    grain = cv2.GaussianBlur(rng.uniform(0.45, 1.0, mask.shape).astype(np.float32), (0, 0), 1)
+    return (mask * grain).astype(np.uint8)
+
+
+def photograph_mask(mask: np.ndarray, effects: tuple[str, ...], ink: tuple[int, int, int],
+                    rng: np.random.Generator, rules: tuple[int | None, int | None],
+                    text: tuple[float, float, float, float],
+                    tilt: tuple[float, float] = (3, 8)) -> tuple[bytes, np.ndarray | None]:
+    """JPEG bytes of an ink mask (the page, 0-255) on paper under `effects`, as a phone would
+    send them, and the rotation applied to the page (a 2×3 matrix; None when level), so a
+    caller can move its own boxes with it. `rules` are draw_paper's rule step and offset;
+    `text` (x, y, w, h, px) is where the shadow and the crease cross the writing; `tilt` the
+    range of a rotation's degrees."""
+    page_h, page_w = mask.shape
     background = next((e for e in effects if e in ("lined", "squared")), "plain")
-    step = offset = None
-    if "lined" in effects:  # writing on the line, as most people do
-        step = round(height * rng.uniform(1.3, 1.7))
-        offset = round(baseline + height * rng.uniform(-0.05, 0.2)) % step
-    if "squared" in effects:
-        step = round(height * rng.uniform(0.55, 0.9))
     image = draw_paper(mask, rng, background, "shadow" if "shadow" in effects else "even", ink,
-                       rule_step=step, rule_offset=offset)
+                       rule_step=rules[0], rule_offset=rules[1])
     if "shadow" in effects:
-        up, down = (1.0 if top >= -1.4 else -top), (0.0 if bottom <= 0.4 else bottom)
-        image = _shade(image, (left, baseline - height * up, span * height, height * (up + down)),
-                       rng)
+        image = _shade(image, text, rng)
     if "crease" in effects:
-        image = _crease(image, (left, span * height), rng)
+        image = _crease(image, (text[0], text[2]), rng)
+    matrix = None
     if "rotated" in effects:
-        angle = rng.uniform(3, 8) * rng.choice([-1, 1])
+        angle = rng.uniform(*tilt) * rng.choice([-1, 1])
         matrix = cv2.getRotationMatrix2D((page_w / 2, page_h / 2), angle, 1.0)
         image = cv2.warpAffine(image, matrix, (page_w, page_h), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
@@ -809,8 +837,8 @@ def photograph(composed: Composed, condition: str, rng: np.random.Generator) -> 
         orientation = int(rng.choice([6, 8]))
         stored = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE if orientation == 6
                             else cv2.ROTATE_90_CLOCKWISE)
-        return with_orientation(_jpeg(stored, quality), orientation)
-    return _jpeg(image, quality)
+        return with_orientation(_jpeg(stored, quality), orientation), matrix
+    return _jpeg(image, quality), matrix
 
 
 def _shade(image: np.ndarray, text: tuple[float, float, float, float],

@@ -11,7 +11,6 @@ import pytest
 import benchmarks.composed as composed
 from benchmarks.composed import (
     STRUCTURES,
-    Crop,
     compose,
     expected_label,
     glyph_count,
@@ -27,19 +26,6 @@ from recognizer.bench import canonical_label
 from recognizer.decode import decode_image
 from recognizer.grammar import canonical, parse, tokenize
 from recognizer.solve import solve_tokens
-from recognizer.training.glyphs import draw_glyph
-
-_CLASSES = (*"0123456789", "plus", "minus", "cross", "asterisk", "dot", "obelus", "slash",
-            "lparen", "rparen")
-
-
-@pytest.fixture(scope="module")
-def bank() -> dict[str, list[Crop]]:
-    """Two drawn crops per class, standing in for the test splits."""
-    rng = np.random.default_rng(0)
-    drawn = {name: [Crop(draw_glyph(name, 40, 3, rng), False) for _ in range(2)]
-             for name in _CLASSES}
-    return {**drawn, "letter_x": drawn["cross"]}
 
 
 def _draw(text: str, bank, seed: int = 0):
