@@ -1,4 +1,5 @@
-"""Drawing what was read on the picture: a box around each symbol and its label beside it.
+"""Drawing what was read on the picture: a box around each symbol and its label beside it,
+and on a page each problem's number to the left of its line.
 
 Labels use the symbols the replies use (×, ÷, −); OpenCV's fonts have only ASCII, so those
 three are drawn as strokes. Labels are placed where they cover neither another label nor a
@@ -20,6 +21,7 @@ from recognizer.types import SymbolRead
 Box = tuple[int, int, int, int]  # x, y, w, h
 SURE = (40, 160, 40)  # BGR green
 UNSURE = (0, 140, 255)  # BGR orange
+NUMBER = (150, 60, 0)  # BGR dark blue: a problem's number
 MARGIN = (255, 255, 255)  # colour of the room added for labels
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _STROKED = ("×", "÷", "−")  # not in OpenCV's fonts
@@ -32,29 +34,43 @@ class Label:
     colour: tuple[int, int, int]
 
 
-def annotated(picture: np.ndarray, reads: Sequence[SymbolRead]) -> tuple[np.ndarray, list[Label]]:
-    """A copy of the BGR picture with every symbol boxed and labelled, and the labels drawn.
+def annotated(picture: np.ndarray, reads: Sequence[SymbolRead],
+              numbers: Sequence[tuple[str, Box]] = ()) -> tuple[np.ndarray, list[Label]]:
+    """A copy of the BGR picture with every symbol boxed and labelled, and the labels drawn;
+    `numbers` are a page's problems, each number drawn left of its writing's box.
 
-    Boxes of reads are in the picture's pixels; sizes scale with the picture (as at 1000 px).
+    Boxes are in the picture's pixels; sizes scale with the picture (as at 1000 px).
     """
     scale = max(picture.shape[:2]) / 1000
     font_scale = 0.8 * scale + 0.3
     thickness = max(1, round(2 * scale))
+    gap = max(2, round(4 * scale))
     texts = [symbol_text(read.label) for read in reads]
     sizes = [_text_size(text, font_scale, thickness) for text in texts]
     symbols = [read.box for read in reads]
     height, width = picture.shape[:2]
-    places = place_labels(symbols, sizes, max(2, round(4 * scale)), width, height)
-    top = max(0, -min((y for _, y, _, _ in places), default=0))
-    bottom = max(0, max((y + h for _, y, _, h in places), default=0) - height)
-    right = max(0, max((x + w for x, _, w, _ in places), default=0) - width)
-    canvas = cv2.copyMakeBorder(picture, top, bottom, 0, right, cv2.BORDER_CONSTANT, value=MARGIN)
+    places = place_labels(symbols, sizes, gap, width, height)
+    number_sizes = [_text_size(text, font_scale, thickness) for text, _ in numbers]
+    number_places = [(x - 3 * gap - w, y + (h - nh) // 2, w, nh)
+                     for (_, (x, y, _, h)), (w, nh) in zip(numbers, number_sizes, strict=True)]
+    every = places + number_places
+    top = max(0, -min((y for _, y, _, _ in every), default=0))
+    bottom = max(0, max((y + h for _, y, _, h in every), default=0) - height)
+    left = max(0, -min((x for x, _, _, _ in every), default=0))
+    right = max(0, max((x + w for x, _, w, _ in every), default=0) - width)
+    canvas = cv2.copyMakeBorder(picture, top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                value=MARGIN)
     labels = []
     for read, text, (x, y, w, h) in zip(reads, texts, places, strict=True):
         colour = SURE if read.confidence >= UNSURE_BELOW else UNSURE
         sx, sy, sw, sh = read.box
-        cv2.rectangle(canvas, (sx, sy + top), (sx + sw, sy + sh + top), colour, thickness)
-        label = Label(text, (x, y + top, w, h), colour)
+        cv2.rectangle(canvas, (sx + left, sy + top), (sx + sw + left, sy + sh + top), colour,
+                      thickness)
+        label = Label(text, (x + left, y + top, w, h), colour)
+        _draw_text(canvas, label, font_scale, thickness)
+        labels.append(label)
+    for (text, _), (x, y, w, h) in zip(numbers, number_places, strict=True):
+        label = Label(text, (x + left, y + top, w, h), NUMBER)
         _draw_text(canvas, label, font_scale, thickness)
         labels.append(label)
     return canvas, labels

@@ -180,16 +180,16 @@ def _weight(members: Sequence[int], boxes: Sequence[Box], height: float) -> floa
                for _, _, w, h in (boxes[i] for i in members))
 
 
-def label_length(boxes: Sequence[Box], names: Sequence[str]) -> int:
-    """How many of a line's first symbols (left to right, with their most probable classes)
-    number the problem rather than belong to it: one or two symbols closed by a `)` that
-    nothing opened (`1)`, `a)`, `12)`), or digits and a dot on their baseline set apart from
-    what follows (`3.`). 0 when the line has no label."""
+def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bool]) -> int:
+    """How many of a line's first symbols (left to right, with their most probable classes,
+    and whether each may be a `)`) number the problem rather than belong to it: one or two
+    symbols closed by a `)` that nothing opened (`1)`, `a)`, `12)`), or digits and a dot on
+    their baseline set apart from what follows (`3.`). 0 when the line has no label."""
     height = digit_height(boxes) or 1.0
     for k in (1, 2):
         if len(names) <= k + 1:
             break
-        if names[k] == "rparen" and "lparen" not in names[:k]:
+        if closes[k] and "lparen" not in names[:k]:
             return k + 1
         x, y, w, h = boxes[k]
         feet = [boxes[j][1] + boxes[j][3] for j in range(k)]

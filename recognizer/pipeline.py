@@ -27,6 +27,8 @@ from recognizer.types import Alternative, Problem, Recognition, RecognizerError,
 
 MAX_SYMBOLS = 400  # on a page
 MAX_LINE_SYMBOLS = 100
+_RPAREN = SYMBOLS.index("rparen")
+_LABEL_BRACKET = 0.2  # the probability of `)` at which a line's second symbol closes a label
 # Long side the photo is read at: first WORK_SIDE, then MAX_SIDE if the writing came out smaller
 # than MIN_TEXT_HEIGHT, then FULL_SIDE if it is still small (a few words in a corner of a large
 # scan). Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale straight
@@ -77,23 +79,31 @@ def recognize(image_bytes: bytes, stopwatch: Stopwatch | None = None) -> Recogni
     """
     watch = stopwatch or Stopwatch()
     try:
-        image, _, segments = read_symbols(image_bytes, watch, grey=True)
-        lines = find_lines([s.box for s in segments])
-        if len(lines) > MAX_LINES:
-            raise RecognizerError(f"I found more than {MAX_LINES} lines of writing; please "
-                                  "send a page with fewer problems.")
-        watch.lap("lines")
-        scale = _box_scale(image_bytes, image)
-        problems = _systems([_read_line(number, line, segments, scale, watch)
-                             for number, line in enumerate(lines, 1)],
-                            [line.braced for line in lines])
+        _, _, problems = _read_page(image_bytes, watch, grey=True)
     except RecognizerError as error:
         watch.lap("error")
         return Recognition(expression=None, result=None, error=str(error), ms=watch.total)
     first = problems[0]
     return Recognition(**{f.name: getattr(first, f.name) for f in fields(Recognition)
                           if f.name not in ("ms", "problems")},
-                       ms=watch.total, problems=tuple(_numbered(problems)))
+                       ms=watch.total, problems=tuple(problems))
+
+
+def _read_page(image_bytes: bytes, watch: Stopwatch,
+               grey: bool) -> tuple[np.ndarray, Cleaned, list[Problem]]:
+    """The picture as read, its cleaning, and its problems, numbered, top to bottom (boxes in
+    the frame of the picture at up to MAX_SIDE)."""
+    image, cleaned, segments = read_symbols(image_bytes, watch, grey=grey)
+    lines = find_lines([s.box for s in segments])
+    if len(lines) > MAX_LINES:
+        raise RecognizerError(f"I found more than {MAX_LINES} lines of writing; please "
+                              "send a page with fewer problems.")
+    watch.lap("lines")
+    scale = _box_scale(image_bytes, image)
+    problems = _systems([_read_line(number, line, segments, scale, watch)
+                         for number, line in enumerate(lines, 1)],
+                        [line.braced for line in lines])
+    return image, cleaned, _numbered(problems)
 
 
 def _read_line(number: int, line: Line, segments: list[Segment], box_scale: float,
@@ -158,18 +168,15 @@ def _systems(problems: list[Problem], braced: list[bool]) -> list[Problem]:
 
 
 def _numbered(problems: list[Problem]) -> list[Problem]:
-    """The page's labels, counted: numbers that mostly count up one by one are numbered on
+    """The page's labels, counted: numbers of which most count up one by one are numbered on
     from the first (a misread digit among them is put right); else, as no letter class
     exists, they are letters a, b, c... in order (`a)` `b)` `c)` may read as 2, 0, 0)."""
     numbers = [p.label[:-1] for p in problems if p.label]
     if not numbers:
         return problems
-    start = None
-    if all(n.isdigit() for n in numbers):
-        offsets = collections.Counter(int(n) - k for k, n in enumerate(numbers))
-        start, count = offsets.most_common(1)[0]
-        start = start if count > len(numbers) / 2 else None
-    names = (str(start + k) for k in itertools.count()) if start is not None else iter(
+    offsets = collections.Counter(int(n) - k for k, n in enumerate(numbers) if n.isdigit())
+    start, count = offsets.most_common(1)[0] if offsets else (0, 0)
+    names = (str(start + k) for k in itertools.count()) if count > len(numbers) / 2 else iter(
         "abcdefghijklmnopqrstuvwxyz")
     return [replace(p, label=next(names, "?") + p.label[-1]) if p.label else p
             for p in problems]
@@ -222,11 +229,15 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     boxes = [s.box for s in segments]
     names = [s.forced or SYMBOLS[int(c)]
              for s, c in zip(segments, probs.argmax(axis=1), strict=True)]
-    length = label_length(boxes, names)
+    # A `)` after one or two symbols at the start of a line is a label's, even when the model
+    # leans to a 1 or a 7 for it: nothing opened it.
+    closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, probs,
+                                                                            strict=True)]
+    length = label_length(boxes, names, closes)
     if length:
         number = names[: length - 1]
         label = ("".join(number) if all(n.isdigit() for n in number) else "?") + (
-            ")" if names[length - 1] == "rparen" else ".")
+            ")" if closes[length - 1] else ".")
     elif aside:
         length = aside  # far apart and no label: a stray mark
     segments, probs = segments[length:], probs[length:]
@@ -302,16 +313,14 @@ def _glyph(token: str, segment: Segment, slot: Slot) -> str:
 
 
 def annotate(image_bytes: bytes) -> bytes:
-    """PNG of the picture with each symbol's box and label, to show what was read."""
-    watch = Stopwatch()
-    image, cleaned, segments = read_symbols(image_bytes, watch, grey=False)
-    reads = []
-    for line in find_lines([s.box for s in segments])[:MAX_LINES]:
-        members, slots, _ = classify_and_arrange([segments[i] for i in line.members], watch,
-                                                 len(line.aside))
-        tokens, _, _ = _tokens(slots)
-        reads.append(_reads(members, slots, tokens))
-    picture, _ = annotated(deskewed(image, cleaned.angle), [r for line in reads for r in line])
+    """PNG of the picture with each symbol's box and label, to show what was read; on a page,
+    each problem's number beside it."""
+    image, cleaned, problems = _read_page(image_bytes, Stopwatch(), grey=False)
+    back = 1 / _box_scale(image_bytes, image)  # to the pixels of the picture drawn on
+    reads = [replace(s, box=_scaled(s.box, back)) for p in problems for s in p.symbols]
+    numbers = [(p.label or f"{k}.", _scaled(p.box, back)) for k, p in enumerate(problems, 1)]
+    picture, _ = annotated(deskewed(image, cleaned.angle), reads,
+                           numbers if len(problems) > 1 else ())
     ok, png = cv2.imencode(".png", picture)
     if not ok:
         raise RecognizerError("I couldn't draw the annotated picture.")

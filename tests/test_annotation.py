@@ -93,3 +93,23 @@ def test_the_picture_grows_a_margin_when_the_writing_leaves_no_room():
         assert not intersect(a, b)
     for _, y, _, h in (label.box for label in labels):
         assert y >= 0 and y + h <= canvas.shape[0]
+
+
+def test_a_pages_problems_are_numbered_left_of_their_lines():
+    picture = np.full((300, 400, 3), 255, np.uint8)
+    reads = [read("2", (20, 40, 30, 40)), read("3", (20, 160, 30, 40))]
+    numbers = [("1)", (20, 40, 30, 40)), ("b)", (20, 160, 30, 40))]
+    canvas, labels = annotation.annotated(picture, reads, numbers)
+    shown = [label for label in labels if label.colour == annotation.NUMBER]
+    assert [label.text for label in shown] == ["1)", "b)"]
+    grown = canvas.shape[1] - picture.shape[1]  # no room left of x = 20: a margin was added
+    assert grown > 0
+    for label, (_, (x, y, _, h)) in zip(shown, numbers, strict=True):
+        lx, ly, lw, lh = label.box
+        assert lx + lw < x + grown and ly < y + h and y < ly + lh  # left of it, level with it
+
+
+def test_a_photographed_page_is_annotated_with_its_numbers():
+    _, jpeg = cv2.imencode(".jpg", draw_expression("1) 2+3\n2) 6-1", 4))
+    png = cv2.imdecode(np.frombuffer(annotate(jpeg.tobytes()), np.uint8), cv2.IMREAD_COLOR)
+    assert np.any(np.all(png == annotation.NUMBER, axis=2))

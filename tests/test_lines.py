@@ -75,16 +75,25 @@ def test_a_tall_bracket_around_a_fraction_stays_with_it():
 
 def test_labels_close_with_a_bracket_or_a_set_apart_dot():
     digits = row(0, [100, 140, 180])
-    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits],
-                        ["1", "rparen", "2", "plus", "3"]) == 2
-    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), *digits],
-                        ["3", "dot", "2", "plus", "3"]) == 2
+    def closes(names: list[str]) -> list[bool]:
+        return [name == "rparen" for name in names]
+
+    names = ["1", "rparen", "2", "plus", "3"]
+    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names, closes(names)) == 2
+    # A `)` the model took for a 1 still closes a label when it may be one.
+    names = ["a", "1", "2", "plus", "3"]
+    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names,
+                        [False, True, False, False, False]) == 2
+    names = ["3", "dot", "2", "plus", "3"]
+    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), *digits], names, closes(names)) == 2
     # A decimal point: close to the next digit.
-    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), (44, 0, 25, H), *digits],
-                        ["7", "dot", "7", "2", "plus", "3"]) == 0
+    names = ["7", "dot", "7", "2", "plus", "3"]
+    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), (44, 0, 25, H), *digits], names,
+                        closes(names)) == 0
     # Brackets that open before they close are math.
-    assert label_length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *digits],
-                        ["lparen", "1", "rparen", "2", "plus", "3"]) == 0
+    names = ["lparen", "1", "rparen", "2", "plus", "3"]
+    assert label_length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *digits], names,
+                        closes(names)) == 0
 
 
 def test_marks_alone_are_still_read_as_a_line():
