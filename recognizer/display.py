@@ -130,6 +130,11 @@ def _render(tokens: list[str]) -> str:
                 parts.append(f"({_render(tokens[i + 1 : close])})")
                 i = close + 1
             operand, plain = True, False
+        elif token == "√" and tokens[i + 1 : i + 2] == ["("] and _closing(tokens, i + 1) == i + 3 \
+                and _plain(tokens, i + 2):  # √(16), how a drawn root is read: √16
+            parts.append(f"√{tokens[i + 2]}")
+            i += 4
+            operand, plain = True, False
         elif token == "^" and (end := _operand_end(tokens, i + 1)) > i + 1:
             parts.append(_exponent(tokens[i + 1 : end], _next(tokens, end)))
             i = end

@@ -113,7 +113,29 @@ class _Layout:
 
     def line(self, items: list[int], role: str) -> list[Slot]:
         items = self._fractions_first(items, role)
-        return self._exponents(items, role)
+        return self._exponents(self._radicals(items, role), role)
+
+    # --- square roots -------------------------------------------------------------------
+    def _radicals(self, items: list[int | list[Slot]], role: str) -> list[int | list[Slot]]:
+        """Replace each √ and the symbols under its bar by `√(radicand)`."""
+        out = list(items)
+        for root in [i for i in items if isinstance(i, int) and self.top(i) == "sqrt"]:
+            if root not in out:
+                continue  # under an outer root, and taken with its radicand
+            under = [i for i in out if isinstance(i, int) and i != root and self._under(i, root)]
+            if not under:
+                continue
+            slots = [Slot((("√", 1.0),), root, role, "sqrt"), _structural("(", role),
+                     *self.line(under, role), _structural(")", role)]
+            out = [slots if i == root else i for i in out if i not in under]
+        return out
+
+    def _under(self, i: int, root: int) -> bool:
+        """Does symbol i stand under the root's bar: right of its tick, inside its height?"""
+        x, y, w, h = self.segments[i].box
+        rx, ry, rw, rh = self.segments[root].box
+        middle, centre = x + w / 2, y + h / 2
+        return rx + 0.25 * rw <= middle <= rx + rw + 0.1 * rh and ry <= centre <= ry + rh
 
     # --- fractions ----------------------------------------------------------------------
     def _fractions_first(self, items: list[int], role: str) -> list[int | list[Slot]]:
@@ -221,7 +243,7 @@ class _Layout:
         """The raised symbols from items[k] on when `base` can carry an exponent; an exponent
         does not end with a sign, so a minus that only looks raised beside a small x (`3x-5`)
         stays on the line."""
-        if self.top(base) not in (*DIGITS, "rparen", "cross"):
+        if self.top(base) not in (*DIGITS, "rparen", "cross", "y"):
             return []
         group: list[int] = []
         for item in items[k:]:
@@ -262,7 +284,7 @@ class _Layout:
         if k == 0 or k == len(items) - 1:
             return "end"
         before, after = items[k - 1], items[k + 1]
-        between = (isinstance(before, list) or self.top(before) in (*DIGITS, "rparen")) and (
+        between = (isinstance(before, list) or self.top(before) in (*DIGITS, "rparen", "y")) and (
             isinstance(after, list) or self.top(after) in (*DIGITS, "lparen"))
         return "between" if between else "inside"
 

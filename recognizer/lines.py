@@ -10,7 +10,6 @@ side of the rest is a stray mark, unless it is a label at the line's start (`1)`
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +22,6 @@ _FRACTION_GAP = 1.2  # digit heights between a fraction bar's band and its numer
 _MARK_GAP = 1.0  # digit heights: small marks further from any line are specks, not exponents
 _SIDE_GAP = 4.0  # digit heights of blank beside a line beyond which writing is apart
 _TALL = 1.8  # digit heights: a thin part this tall may be a brace over two lines
-_NOISE = 0.25  # a line with less writing than this share of the fullest line's is a stray mark
 _LABEL_PARTS = 3  # a label in front of a line has at most this many symbols
 
 
@@ -37,10 +35,17 @@ class Line:
 
 
 def digit_height(boxes: Sequence[Box]) -> float:
-    """Median height of the boxes that are not flat (minus, fraction bars, `=`)."""
-    heights = [h for _, _, w, h in boxes if w < 2.2 * h]
-    # statistics' median: the same value as np.median's, 20× faster on a short list.
-    return float(statistics.median(heights)) if heights else 0.0
+    """Typical height of the boxes that are not flat (minus, fraction bars, `=`): their median,
+    each weighted by its size, so that specks (what is left of a ruled margin) count little."""
+    sized = sorted((h, w + h) for _, _, w, h in boxes if w < 2.2 * h)
+    if not sized:
+        return 0.0
+    half, total = sum(weight for _, weight in sized) / 2, 0
+    for h, weight in sized:
+        total += weight
+        if total >= half:
+            return float(h)
+    return float(sized[-1][0])
 
 
 def find_lines(boxes: Sequence[Box]) -> list[Line]:
@@ -48,7 +53,7 @@ def find_lines(boxes: Sequence[Box]) -> list[Line]:
     height = digit_height(boxes) or 1.0
     tall = [i for i, (_, _, w, h) in enumerate(boxes) if h > _TALL * height and w < 0.6 * h]
     bands = _bands([i for i in range(len(boxes)) if i not in tall], boxes)
-    bands = _joined(bands, boxes, height)
+    bands = _substantial(_joined(bands, boxes, height), boxes, height)
     braces: list[tuple[int, int]] = []  # (first band, last band) each brace spans
     for i in tall:
         spanned = [k for k, band in enumerate(bands) if _overlaps(boxes[i], band, boxes)]
@@ -56,21 +61,11 @@ def find_lines(boxes: Sequence[Box]) -> list[Line]:
             braces.append((spanned[0], spanned[-1]))
         elif spanned:
             bands[spanned[0]].append(i)
-        else:
+        elif not bands:
             bands.append([i])
-    lines = [_line(band, boxes, height) for band in bands]
-    heaviest = max((_weight(line.members, boxes, height) for line in lines), default=0.0)
-    order = sorted(range(len(lines)), key=lambda k: _top(lines[k].members, boxes))
-    # A problem has two symbols at least; alone on the page, whatever there is is read.
-    kept = [k for k in order if len(lines) == 1 or (
-        _weight(lines[k].members, boxes, height) >= _NOISE * heaviest
-        and sum(_is_full(boxes[i], height) for i in lines[k].members) >= 2)]
-    if lines and not kept:  # only marks: the fullest of them is read, as on a one-line page
-        kept = [max(order, key=lambda k: _weight(lines[k].members, boxes, height))]
     braced = {first for first, last in braces if last == first + 1}
-    return [Line(lines[k].members, lines[k].aside,
-                 k in braced and n + 1 < len(kept) and kept[n + 1] == k + 1)
-            for n, k in enumerate(kept)]
+    return [Line(line.members, line.aside, k in braced)
+            for k, line in enumerate(_line(band, boxes, height) for band in bands)]
 
 
 def _bands(items: list[int], boxes: Sequence[Box]) -> list[list[int]]:
@@ -116,17 +111,39 @@ def _joined(bands: list[list[int]], boxes: Sequence[Box], height: float) -> list
     return bands
 
 
+def _substantial(bands: list[list[int]], boxes: Sequence[Box],
+                 height: float) -> list[list[int]]:
+    """Only lines of two full-size symbols or more are problems: a lesser band (a raised
+    exponent of a tilted line, a stroke left out of its line) joins its nearest neighbour
+    when close, and is a stray mark when not. One band is always left."""
+    bands = [list(band) for band in bands]
+    while len(bands) > 1:
+        weak = [k for k, band in enumerate(bands)
+                if sum(_is_full(boxes[i], height) for i in band) < 2]
+        if not weak:
+            break
+        k = min(weak, key=lambda k: _weight(bands[k], boxes, height))
+        near = [j for j in (k - 1, k + 1) if 0 <= j < len(bands)
+                and _gap(bands[j], bands[k], boxes) <= _MARK_GAP * height]
+        if near:
+            bands[min(near, key=lambda j: _gap(bands[j], bands[k], boxes))] += bands[k]
+        del bands[k]
+    return bands
+
+
 def _stacked_on(band: list[int], other: list[int], boxes: Sequence[Box], height: float) -> bool:
-    """Does every full-size symbol of `band` stand over (or under) a fraction bar of `other`,
-    close to it?"""
+    """Do at least half of the full-size symbols of `band` stand over (or under) a fraction bar
+    of `other`, close to it? (Half: on a tilted line the terms beside a fraction reach down to
+    its denominator's height.)"""
     if _gap(band, other, boxes) > _FRACTION_GAP * height:
         return False
     bars = [boxes[i] for i in other if _is_bar(boxes[i], height)]
     if not bars:
         return False
     full = [boxes[i] for i in band if _is_full(boxes[i], height)]
-    return all(any(bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw for bx, _, bw, _ in bars)
-               for x, _, w, _ in full)
+    stacked = [any(bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw for bx, _, bw, _ in bars)
+               for x, _, w, _ in full]
+    return 2 * sum(stacked) >= len(stacked)
 
 
 def _is_full(box: Box, height: float) -> bool:
@@ -135,8 +152,9 @@ def _is_full(box: Box, height: float) -> bool:
 
 
 def _is_bar(box: Box, height: float) -> bool:
+    """Flat and wide: a fraction bar, even a long one drawn a little aslant."""
     _, _, w, h = box
-    return w >= 2.5 * h and h < 0.5 * height
+    return w >= 2.5 * h and h < 0.8 * height
 
 
 def _gap(a: list[int], b: list[int], boxes: Sequence[Box]) -> float:

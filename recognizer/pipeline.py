@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import math
+import statistics
 import time
 from dataclasses import fields, replace
 
@@ -18,7 +19,7 @@ from recognizer.decode import decode_image, read_header
 from recognizer.grammar import best_reading
 from recognizer.labels import GLYPH, SYMBOLS
 from recognizer.layout import Slot, arrange
-from recognizer.lines import MAX_LINES, Line, digit_height, find_lines, label_length
+from recognizer.lines import MAX_LINES, Line, find_lines, label_length
 from recognizer.normalize import normalize_symbol
 from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
 from recognizer.solve import is_system, solve_tokens
@@ -202,8 +203,7 @@ def read_symbols(image_bytes: bytes, watch: Stopwatch,
         segments = segment(cleaned.ink)
         watch.lap("segment")
         header = read_header(image_bytes)  # decoding has checked it already
-        tall_enough = digit_height([s.box for s in segments]) >= MIN_TEXT_HEIGHT
-        if max(header.width, header.height) <= side or tall_enough:
+        if max(header.width, header.height) <= side or _symbol_height(segments) >= MIN_TEXT_HEIGHT:
             break  # no more pixels to read, or no need
     if not segments:
         raise RecognizerError("I couldn't find any handwriting in this picture.")
@@ -211,6 +211,13 @@ def read_symbols(image_bytes: bytes, watch: Stopwatch,
         raise RecognizerError(f"That is more than {MAX_SYMBOLS} symbols; "
                               "please send fewer problems at a time.")
     return image, cleaned, segments
+
+
+def _symbol_height(segments: list[Segment]) -> float:
+    """Median height of the symbols that are not flat (minus, fraction bars, `=`)."""
+    heights = [s.box[3] for s in segments if s.box[2] < 2.2 * s.box[3]]
+    # statistics' median: the same value as np.median's, 20× faster on a short list.
+    return float(statistics.median(heights)) if heights else 0.0
 
 
 def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int = 0,

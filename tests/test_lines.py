@@ -1,6 +1,6 @@
 """Lines of a page from symbol boxes, and the labels that number them."""
 
-from recognizer.lines import Line, find_lines, label_length
+from recognizer.lines import Line, digit_height, find_lines, label_length
 
 H = 40  # digit height of the drawn boxes
 
@@ -99,3 +99,21 @@ def test_labels_close_with_a_bracket_or_a_set_apart_dot():
 def test_marks_alone_are_still_read_as_a_line():
     boxes = [(10, 10, 20, 20), (300, 300, 10, 10)]  # no two full-size symbols anywhere
     assert [line.members for line in find_lines(boxes)] == [(0,)]
+
+
+def test_specks_along_a_margin_do_not_shrink_the_digit_height():
+    specks = [(15, 150 * k, 3, 2) for k in range(8)]
+    digits = [(648, 423, 20, 40), (679, 426, 37, 37), (722, 414, 29, 29)]
+    assert digit_height(specks + digits) == 37
+    lines = find_lines(specks + digits)  # a speck level with them, far off, is set aside
+    assert [[(specks + digits)[i] for i in line.members if i not in line.aside]
+            for line in lines] == [digits]
+
+
+def test_a_fraction_on_a_tilted_line_keeps_its_denominator():
+    # `6 + (2−4)/(6×8)` turned a few degrees: the `6 +` before the fraction sits as low as
+    # its denominator.
+    boxes = [(361, 375, 45, 64), (430, 374, 48, 46), (501, 275, 73, 67), (525, 403, 65, 83),
+             (584, 286, 43, 10), (501, 347, 246, 34), (622, 410, 37, 41), (660, 248, 64, 71),
+             (679, 381, 55, 82)]
+    assert [len(line.members) for line in find_lines(boxes)] == [9]
