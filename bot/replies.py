@@ -27,17 +27,22 @@ STEPS_PREFIX = "steps"
 _VERDICTS = {"true": "✅ true", "false": "❌ false"}
 
 HELP_TEXT = (
-    "<b>Send me a photo of a handwritten expression and I will solve it.</b>\n\n"
+    "<b>Send me a photo of handwritten math and I will solve it.</b>\n\n"
     "I read digits, <code>+ − × ÷</code>, brackets, powers like x², stacked fractions, "
-    "decimals and one unknown <code>x</code> in an equation.\n\n"
-    "<b>Examples</b> (you can also type them):\n"
-    "<code>12/4</code>   <code>2x+3=11</code>   <code>(1+2)^3</code>   <code>7×8÷4</code>\n\n"
+    "decimals, square roots <code>√</code> and the unknowns <code>x</code> and <code>y</code>. "
+    "A page of problems, one per line (<code>1)</code>, <code>a)</code> or <code>3.</code> in "
+    "front is fine), gets an answer for each; two equations in x and y on two lines are "
+    "solved together.\n\n"
+    "<b>Examples</b> (you can also type them, one per line):\n"
+    "<code>12/4</code>   <code>2x+3=11</code>   <code>(1+2)^3</code>   <code>√8</code>   "
+    "<code>x+y=10</code> / <code>x-y=4</code>\n\n"
     "<b>Tips for a good photo</b>\n"
-    "• one expression, written large, dark pen on plain light paper\n"
+    "• written large, dark pen on plain light paper, one problem per line\n"
     "• good light, no shadow across the writing, photo taken straight on\n"
     "• send it <i>as a file</i> (📎 → File) to keep full quality; JPEG, PNG and WebP work\n\n"
-    "<b>Misread?</b> Tap ✏️ <i>Correct it</i> or reply to my answer with the right expression. "
-    "🔍 <i>Show what I saw</i> draws the symbols I found on your photo.\n\n"
+    "<b>Misread?</b> Tap ✏️ <i>Correct it</i> or reply to my answer with the right expression "
+    "(a page: one problem per line). 🔍 <i>Show what I saw</i> draws the symbols I found on "
+    "your photo.\n\n"
     "📝 <i>Steps</i> under an answer, or <code>/steps 2x+3=11</code>, shows the worked "
     "solution.\n\n"
     "In groups, mention me in the photo caption or reply to my messages."
@@ -72,7 +77,8 @@ STEPS_USAGE = (
     "in reply to one of my answers or to a photo."
 )
 STEPS_GONE = "I can't find that expression any more. Type it, like <code>/steps 2x+3=11</code>."
-PHOTO_TIPS = "Tip: one expression, written large and dark on plain paper, photographed straight on."
+PHOTO_TIPS = ("Tip: one problem per line, written large and dark on plain paper, photographed "
+              "straight on.")
 
 
 def unsure_symbols(recognition: Recognition) -> list[tuple[str, str | None]]:
