@@ -18,7 +18,7 @@ Box = tuple[int, int, int, int]
 MAX_LINES = 20
 _CORE = 0.15  # share of a box's height cut off at top and bottom before bands overlap
 _FULL = 0.6  # a symbol at least this share of the digit height is writing, not a mark
-_FRACTION_GAP = 1.2  # digit heights between a fraction bar's band and its numerator's
+_FRACTION_GAP = 0.8  # digit heights at most between a fraction bar and its numerator
 _MARK_GAP = 1.0  # digit heights: small marks further from any line are specks, not exponents
 _SIDE_GAP = 4.0  # digit heights of blank beside a line beyond which writing is apart
 _TALL = 1.8  # digit heights: a thin part this tall may be a brace over two lines
@@ -132,18 +132,22 @@ def _substantial(bands: list[list[int]], boxes: Sequence[Box],
 
 
 def _stacked_on(band: list[int], other: list[int], boxes: Sequence[Box], height: float) -> bool:
-    """Do at least half of the full-size symbols of `band` stand over (or under) a fraction bar
-    of `other`, close to it? (Half: on a tilted line the terms beside a fraction reach down to
-    its denominator's height.)"""
-    if _gap(band, other, boxes) > _FRACTION_GAP * height:
-        return False
+    """Do at least half of the full-size symbols of `band` stand right over (or under) a
+    fraction bar of `other`? (Half: on a tilted line the terms beside a fraction reach down to
+    its denominator's height. Right over: the next line under a fraction's denominator stands
+    under its bar too, but further.)"""
     bars = [boxes[i] for i in other if _is_bar(boxes[i], height)]
-    if not bars:
-        return False
     full = [boxes[i] for i in band if _is_full(boxes[i], height)]
-    stacked = [any(bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw for bx, _, bw, _ in bars)
-               for x, _, w, _ in full]
-    return 2 * sum(stacked) >= len(stacked)
+    if not bars or not full:
+        return False
+
+    def on(symbol: Box, bar: Box) -> bool:
+        x, y, w, h = symbol
+        bx, by, bw, bh = bar
+        apart = max(by - (y + h), y - (by + bh))
+        return bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw and apart <= _FRACTION_GAP * height
+
+    return 2 * sum(any(on(symbol, bar) for bar in bars) for symbol in full) >= len(full)
 
 
 def _is_full(box: Box, height: float) -> bool:
@@ -202,7 +206,8 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
     """How many of a line's first symbols (left to right, with their most probable classes,
     and whether each may be a `)`) number the problem rather than belong to it: one or two
     symbols closed by a `)` that nothing opened (`1)`, `a)`, `12)`), or digits and a dot on
-    their baseline set apart from what follows (`3.`). 0 when the line has no label."""
+    their baseline set apart from what follows or before no digit (`3.`). 0 when the line has
+    no label."""
     height = digit_height(boxes) or 1.0
     for k in (1, 2):
         if len(names) <= k + 1:
@@ -212,9 +217,11 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
         x, y, w, h = boxes[k]
         feet = [boxes[j][1] + boxes[j][3] for j in range(k)]
         dot = max(w, h) <= 0.35 * height and abs(y + h - max(feet)) <= 0.3 * height
-        # A decimal point can stand half a digit from the next digit; a label's stands further.
+        # A decimal point can stand half a digit from the next digit, and needs a digit after
+        # it; a label's stands further, or before `x`, `(`...
         before, after = x - (boxes[k - 1][0] + boxes[k - 1][2]), boxes[k + 1][0] - (x + w)
         apart = after >= 0.8 * height and after >= 2 * before
-        if all(n.isdigit() for n in names[:k]) and dot and apart:
+        if all(n.isdigit() for n in names[:k]) and dot and (
+                apart or not names[k + 1].isdigit()):
             return k + 1
     return 0

@@ -117,3 +117,18 @@ def test_a_fraction_on_a_tilted_line_keeps_its_denominator():
              (584, 286, 43, 10), (501, 347, 246, 34), (622, 410, 37, 41), (660, 248, 64, 71),
              (679, 381, 55, 82)]
     assert [len(line.members) for line in find_lines(boxes)] == [9]
+
+
+def test_two_fractions_on_close_lines_stay_two_lines():
+    def fraction(top: int) -> list[tuple[int, int, int, int]]:
+        return [(60, top, 25, H), (50, top + 46, 50, 4), (60, top + 54, 25, H),
+                (130, top + 30, 25, 25), *row(top + 28, [170])]
+
+    boxes = fraction(0) + fraction(120)  # 26 px (0.65 digit heights) between the lines
+    assert [len(line.members) for line in find_lines(boxes)] == [5, 5]
+
+
+def test_a_dot_before_anything_but_a_digit_is_a_labels():
+    boxes = [(0, 0, 25, H), (30, 34, 6, 6), (44, 10, 25, 30), *row(0, [100, 140])]
+    names = ["1", "dot", "cross", "2", "plus"]
+    assert label_length(boxes, names, [False] * 5) == 2
