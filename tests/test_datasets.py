@@ -30,10 +30,14 @@ def test_unipen_keeps_its_split_and_our_classes_and_drops_implausible_labels(tmp
         ("(", "train", [[60, 0, 40, 50, 60, 100]]),
         ("(", "train", bar),  # a bracket wider than tall
         ("x", "train", [[0, 0, 100, 100], [100, 0, 0, 100]]),
+        ("y", "train", [[0, 0, 50, 50], [100, 0, 20, 100]]),
+        ("Y", "train", [[0, 0, 50, 50, 100, 0], [50, 50, 50, 100]]),  # a capital: not our y
         (".", "train", [[5, 5]]),  # no class of ours
     ])
     read = [(name, len(strokes)) for strokes, name, _ in datasets.unipen(tmp_path, "train")]
-    assert read == [("7", 1), ("minus", 1), ("plus", 2), ("lparen", 1), ("cross", 2)]
+    assert read == [("7", 1), ("minus", 1), ("plus", 2), ("lparen", 1), ("cross", 2), ("y", 2)]
+    only_y = [name for _, name, _ in datasets.unipen(tmp_path, "train", {"y"})]
+    assert only_y == ["y"]
 
 
 def test_render_strokes_scales_the_longer_side_and_draws_the_pen_width():
@@ -46,3 +50,4 @@ def test_render_strokes_scales_the_longer_side_and_draws_the_pen_width():
     assert (thick > 127).sum() > 3 * (thin > 127).sum()
     dot = datasets.render_strokes([np.array([[3, 3]], np.float32)], 40, 4)
     assert (dot > 127).sum() > 0  # a single point is a dot, not nothing
+
