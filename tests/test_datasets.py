@@ -1,4 +1,5 @@
-"""Training data readers: UNIPEN strokes are filtered for label noise and drawn to scale."""
+"""Training data: UNIPEN strokes are filtered for label noise and drawn to scale; drawn
+radicals have the proportions of handwritten ones."""
 
 import gzip
 import json
@@ -6,6 +7,7 @@ import json
 import numpy as np
 
 from recognizer.training import datasets
+from recognizer.training.glyphs import draw_glyph
 
 
 def _write_unipen(root, samples):
@@ -51,3 +53,14 @@ def test_render_strokes_scales_the_longer_side_and_draws_the_pen_width():
     dot = datasets.render_strokes([np.array([[3, 3]], np.float32)], 40, 4)
     assert (dot > 127).sum() > 0  # a single point is a dot, not nothing
 
+
+def test_radical_is_tightly_cropped_about_a_digit_and_a_third_tall_with_a_varied_bar():
+    rng = np.random.default_rng(1)
+    heights, aspects = [], []
+    for _ in range(200):
+        ink = draw_glyph("sqrt", 40, 2, rng)
+        assert ink[0].any() and ink[-1].any() and ink[:, 0].any() and ink[:, -1].any()
+        heights.append(ink.shape[0] / 40)
+        aspects.append(ink.shape[1] / ink.shape[0])
+    assert min(heights) >= 1.05 and max(heights) <= 1.65  # 1.1-1.5 digits, plus the pen
+    assert min(aspects) < 1.0 and max(aspects) > 2.0  # a bar over one digit or over several
