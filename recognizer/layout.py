@@ -19,7 +19,8 @@ from recognizer.segment import Segment
 
 # What each class can stand for in the canonical alphabet (besides the cases decided here).
 _TOKENS = {**{d: d for d in DIGITS}, "plus": "+", "minus": "-", "asterisk": "*",
-           "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")", "equals": "="}
+           "obelus": "/", "slash": "/", "lparen": "(", "rparen": ")", "equals": "=",
+           "y": "y", "sqrt": "√"}
 TOP_K = 3
 _DOT_SIZE = 0.25  # a dot's longest side as a share of the digits' median height, at most
 _DOT_BELIEF = 0.9  # how much of a tiny mark's probability goes to "dot"

@@ -32,12 +32,15 @@ NOTES = {
     "dot": "one class; the layout reads a dot on the baseline as a decimal point and a raised "
     "one as multiplication",
     "cross": "one class for × and the letter x; the layout and grammar choose by context",
+    "y": "the letter y, from BHMSDS and UNIPEN's lowercase y (not drawn: no synthetic y)",
+    "sqrt": "the radical sign's own stroke (tick, V and the bar over the radicand), drawn by "
+    "glyphs.py with bars 0.8-5 digits long; the radicand is not part of it",
 }
 
 
 def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list, list[str]]]:
-    """Allowed training sources only: MNIST train, BHMSDS ids < 1200, MDAS train/val (UNIPEN's
-    train split and synthetic strokes are added by the caller)."""
+    """Allowed training sources only: MNIST train, BHMSDS ids < 1200 (digits, operators, x, y),
+    MDAS train/val (UNIPEN's train split and synthetic strokes are added by the caller)."""
     images, labels = datasets.mnist(data, "train")
     mnist = ([*images], [str(label) for label in labels])
     bhmsds = datasets.collect(datasets.bhmsds(data, test=False))
@@ -45,11 +48,13 @@ def training_sets(data: Path, rng: np.random.Generator) -> dict[str, tuple[list,
     return {"mnist": mnist, "bhmsds": bhmsds, "mdas": mdas}
 
 
-def unipen(data: Path, rng: np.random.Generator) -> tuple[list, list[str]]:
-    """UNIPEN's training writers' strokes drawn once each, at the sizes symbols reach the
-    normaliser in photos and with any pen from hairline to marker (augmentation varies both)."""
+def unipen(data: Path, rng: np.random.Generator,
+           classes: set[str] | None = None) -> tuple[list, list[str]]:
+    """UNIPEN's training writers' strokes (of `classes` if given) drawn once each, at the sizes
+    symbols reach the normaliser in photos and with any pen from hairline to marker
+    (augmentation varies both)."""
     inks, names = [], []
-    for strokes, name, _ in datasets.unipen(data, "train"):
+    for strokes, name, _ in datasets.unipen(data, "train", classes):
         inks.append(datasets.render_strokes(strokes, rng.uniform(24, 80), int(rng.integers(1, 6))))
         names.append(name)
     return inks, names
@@ -94,8 +99,9 @@ def main() -> None:
     variants = synthetic(CONTINENTAL, np.random.default_rng([args.seed, 1]))
 
     # Drawn with a generator of their own, so that without --unipen the rest is drawn as before.
-    up_inks, up_names = (unipen(args.data, np.random.default_rng([args.seed, 2])) if args.unipen
-                         else ([], []))
+    # Without it UNIPEN still gives its y: BHMSDS's 1,200 are one style, and y is never drawn.
+    up_inks, up_names = unipen(args.data, np.random.default_rng([args.seed, 2]),
+                               None if args.unipen else {"y"})
     up_digits = [k for k, n in enumerate(up_names) if n in DIGITS]
     up_operators = [k for k, n in enumerate(up_names) if n not in DIGITS]
 
@@ -134,12 +140,15 @@ def main() -> None:
                            f" --width {args.width}" + (" --unipen" if args.unipen else ""))
         card["training_minutes"] = round(minutes, 1)
         card["notes"] = NOTES
+        # Without --unipen only the symbol model gets UNIPEN, and only its y.
+        up_classes = ("digits, + - * / ( ) = x y" if args.unipen
+                      else "y" if stem == "symbols" else None)
         card["training_sets"] = [
             "MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
-            *(["UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., ICPR 1994): "
-               "digits, + - * / ( ) = x, pen strokes drawn here"] if args.unipen else []),
+            *([f"UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., ICPR 1994): "
+               f"{up_classes}, pen strokes drawn here"] if up_classes else []),
             "synthetic strokes (recognizer/training/glyphs.py): operators, parentheses, "
-            "continental 1s and 7s, looped 2s"]
+            "radicals (sqrt), continental 1s and 7s, looped 2s"]
         (args.out / f"{stem}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"{', '.join(cards)} written to {args.out} in {minutes:.1f} min")
 

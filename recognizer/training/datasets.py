@@ -11,7 +11,7 @@ import json
 import re
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import cv2
@@ -20,7 +20,7 @@ import numpy as np
 Sample = tuple[np.ndarray, str]
 
 BHMSDS_CLASSES = {**{d: d for d in "0123456789"}, "dot": "dot", "minus": "minus",
-                  "plus": "plus", "slash": "slash", "x": "cross"}
+                  "plus": "plus", "slash": "slash", "x": "cross", "y": "y"}
 MDAS_CLASSES = {"addition_plus": "plus", "division_obelus": "obelus", "division_slash": "slash",
                 "multiplication_cross": "cross", "multiplication_dot": "dot",
                 "subtraction_minus": "minus"}
@@ -31,9 +31,10 @@ SIMEPAVLIC_CLASSES = {"zero": "0", "one": "1", "two": "2", "three": "3", "four":
 SAGYAMTHAPA_CLASSES = {"add": "plus", "sub": "minus", "mul": "cross", "div": "slash"}
 # UNIPEN labels we have classes for. Its `x` is the letter (often looped), our "cross" class;
 # `.` is left out: normalised alone to 28×28, a pen's dot is a scribble (the layout decides dots
-# by size).
+# by size). Only the lowercase `y`: most of its `Y`s are capitals, a stem under a fork.
 UNIPEN_CLASSES = {**{d: d for d in "0123456789"}, "+": "plus", "-": "minus", "*": "asterisk",
-                  "/": "slash", "(": "lparen", ")": "rparen", "=": "equals", "x": "cross"}
+                  "/": "slash", "(": "lparen", ")": "rparen", "=": "equals", "x": "cross",
+                  "y": "y"}
 UNIPEN_PATH = Path("symbols") / "unipen" / "unipen_symbols.ndjson.gz"
 Strokes = list[np.ndarray]  # each (points, 2) float x, y (y down), in the tablet's units
 
@@ -80,14 +81,17 @@ def sagyamthapa(data: Path) -> Iterator[Sample]:
                             SAGYAMTHAPA_CLASSES, dark_ink=True)
 
 
-def unipen(data: Path, split: str) -> Iterator[tuple[Strokes, str, str]]:
+def unipen(data: Path, split: str,
+           classes: Collection[str] | None = None) -> Iterator[tuple[Strokes, str, str]]:
     """UNIPEN pen strokes as (strokes, class name, writer); split "train" or "test" (60 writers
-    none of whose samples is in "train"). Render them with `render_strokes`."""
+    none of whose samples is in "train"), only of `classes` if given. Render them with
+    `render_strokes`."""
     with gzip.open(data / UNIPEN_PATH, "rt", encoding="utf-8") as lines:
         for line in lines:
             sample = json.loads(line)
             name = UNIPEN_CLASSES.get(sample["label"])
-            if sample["split"] != split or name is None:
+            wanted = name is not None and (classes is None or name in classes)
+            if sample["split"] != split or not wanted:
                 continue
             strokes = [np.asarray(s, np.float32).reshape(-1, 2) for s in sample["strokes"] if s]
             if strokes and _plausible(strokes, name):

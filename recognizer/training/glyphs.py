@@ -93,11 +93,35 @@ def _strokes(name: str, rng: np.random.Generator) -> tuple[list, float]:
     if name == "rparen":
         bend = rng.uniform(0.25, 0.5)
         return [_arc(0.0, 0.5, bend + 0.5, 0.5, -65 + j(10), 65 + j(10))], rng.uniform(1.0, 1.3)
+    if name == "sqrt":
+        return _radical(rng)
     raise ValueError(f"no strokes for {name!r}")
 
 
+def _radical(rng: np.random.Generator) -> tuple[list, float]:
+    """√ in one stroke: maybe a short tick, down to the foot, up to the top and a bar over the
+    radicand. x is in units of the glyph's height (the bar runs 0.8-5 digit widths, so no unit
+    box fits); draw_glyph sizes the canvas to the strokes."""
+    rel_height = rng.uniform(1.1, 1.5)
+    digit_width = 0.65 / rel_height  # a digit is about 0.65 of its height wide
+    start_y = rng.uniform(0.4, 0.7)  # where the down-stroke begins
+    left = 0.3  # room for the tick and a leftward shear
+    foot = (left + rng.uniform(0.08, 0.3), 1.0)  # the V's angle varies with this and the corner
+    slant = rng.uniform(0.0, 0.08)  # the bar rises slightly to the right
+    corner = (foot[0] + rng.uniform(0.15, 0.45), slant)
+    end_x = corner[0] + rng.uniform(0.8, 5.0) * digit_width
+    middle = ((corner[0] + end_x) / 2, slant / 2 + rng.uniform(-0.02, 0.02))  # a bar bows a little
+    line = [(left, start_y), foot, corner, middle, (end_x, 0.0)]
+    if rng.random() < 0.6:  # a short tick rising into the down-stroke
+        length = rng.uniform(0.06, 0.15)
+        line.insert(0, (left - length, start_y + length * rng.uniform(0.2, 0.8)))
+    if rng.random() < 0.25:  # a hook down at the bar's end
+        line.append((end_x + rng.uniform(-0.03, 0.02), rng.uniform(0.08, 0.18)))
+    return [line], rel_height
+
+
 OPERATOR_GLYPHS = ("plus", "minus", "cross", "asterisk", "dot", "obelus", "slash", "lparen",
-                   "rparen", "equals")
+                   "rparen", "equals", "sqrt")
 # Digit shapes that MNIST's American writers rarely use, drawn as strokes: glyph → class.
 DIGIT_VARIANTS = {"flagged_one": "1", "looped_two": "2", "crossed_seven": "7"}
 _FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
@@ -119,7 +143,9 @@ def draw_glyph(name: str, height: int, thickness: int, rng: np.random.Generator)
     if name == "dot":
         h = w = max(thickness * 1.6, height * rng.uniform(0.08, 0.16))
     pad = thickness + 2
-    canvas = np.zeros((int(h) + 2 * pad + 1, int(w) + 2 * pad + 1), np.uint8)
+    # A radical reaches past x = 1 (its bar); the 0.2 leaves room for the shear.
+    span = (max(x for x, _ in strokes[0]) + 0.2) if name == "sqrt" else 1.0
+    canvas = np.zeros((int(h) + 2 * pad + 1, int(w * span) + 2 * pad + 1), np.uint8)
     shear = rng.uniform(-0.2, 0.2)
     for stroke in strokes:
         if stroke[0] == "dot":
