@@ -126,10 +126,22 @@ class _Layout:
             under = [i for i in out if isinstance(i, int) and i != root and self._under(i, root)]
             if not under:
                 continue
-            slots = [Slot((("√", 1.0),), root, role, "sqrt"), _structural("(", role),
-                     *self.line(under, role), _structural(")", role)]
+            radicand = self.line(under, role)
+            # Brackets written under the bar already group it: √(x+1), not √((x+1)).
+            if not self._bracketed(under):
+                radicand = [_structural("(", role), *radicand, _structural(")", role)]
+            slots = [Slot((("√", 1.0),), root, role, "sqrt"), *radicand]
             out = [slots if i == root else i for i in out if i not in under]
         return out
+
+    def _bracketed(self, items: list[int]) -> bool:
+        """Is the whole run one bracket group, `(` first and its own `)` last?"""
+        depth = 0
+        for k, i in enumerate(items):
+            depth += {"lparen": 1, "rparen": -1}.get(self.top(i), 0)
+            if depth == 0:
+                return k == len(items) - 1 and k > 0
+        return False
 
     def _under(self, i: int, root: int) -> bool:
         """Does symbol i stand under the root's bar: right of its tick, inside its height?"""

@@ -195,3 +195,24 @@ def test_a_fraction_after_a_division_sign_is_one_operand():
     segments = [seg(0, 100, 30, 60), seg(45, 115, 30, 30),  # 6 ÷
                 seg(100, 40, 30, 55), seg(90, 126, 50, 7), seg(100, 140, 30, 55)]  # 1/2
     assert best_tokens(segments, ["6", "obelus", "1", "minus", "2"]) == "6/((1)/(2))"
+
+
+def test_a_root_takes_what_stands_under_its_bar():
+    root = seg(100, 80, 150, 85)  # tick at the left, bar over 16
+    segments = [root, seg(160, 100, 30, 60), seg(200, 100, 30, 60), seg(270, 120, 30, 30),
+                seg(320, 100, 30, 60)]
+    assert best_tokens(segments, ["sqrt", "1", "6", "plus", "2"]) == "√(16)+2"
+
+
+def test_a_number_before_a_root_multiplies_it_and_a_group_goes_under_whole():
+    segments = [seg(20, 100, 30, 60), seg(60, 80, 250, 85), seg(120, 95, 15, 70),
+                seg(145, 100, 30, 60), seg(185, 120, 30, 30), seg(225, 100, 30, 60),
+                seg(265, 95, 15, 70)]
+    names = ["2", "sqrt", "lparen", "4", "plus", "1", "rparen"]
+    assert best_tokens(segments, names) == "2√(4+1)"
+
+
+def test_the_letter_y_is_an_unknown_that_carries_exponents():
+    segments = [seg(100, 110, 30, 50), seg(135, 85, 18, 30), seg(170, 120, 30, 30),
+                seg(220, 100, 30, 60)]
+    assert best_tokens(segments, ["y", "2", "plus", "1"]) == "y^2+1"
