@@ -389,6 +389,9 @@ _EXPECTING_OPERAND = (_OPERAND, _EQUALS, _SIGNED)
 # the parser still accept them). A second '=' (a chain) is rarer than one misread symbol too.
 _UNUSUAL_SIGN = math.log(0.02)
 _CHAINED_EQUALS = math.log(0.1)
+# The unknown y is far rarer on a page than the digits it resembles (4, 9, 7): read only when
+# the classifier is much surer of it than of them.
+_RARE_Y = math.log(0.05)
 _ACCEPTING = (_EQUALS, _INTEGER, _FRACTION, _CLOSED)
 
 
@@ -503,11 +506,13 @@ def _step(state: _Prefix, token: str) -> tuple[_Prefix | None, float]:
 
 
 def _prior(state: _Prefix, token: str) -> float:
-    """Log-penalty of a unary plus, of a minus straight after another operator or sign, and of
-    a second '='."""
+    """Log-penalty of a unary plus, of a minus straight after another operator or sign, of a
+    second '=' and of the unknown y."""
     if (token == "+" and state.kind in _EXPECTING_OPERAND) or (
             token == "-" and state.kind == _SIGNED):
         return _UNUSUAL_SIGN
+    if token == "y":
+        return _RARE_Y
     return _CHAINED_EQUALS if token == "=" and state.seen_equals else 0.0
 
 

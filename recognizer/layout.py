@@ -315,6 +315,8 @@ class _Layout:
         return Slot(tuple(ordered), i, role, self.top(i))
 
     def _meanings(self, name: str, i: int, place: str) -> list[tuple[str, float]]:
+        if name == "sqrt":  # a root sign with nothing under its bar (_radicals) is no root
+            return []
         if name == "cross":  # × between numbers; the variable x in an equation or at an end
             if place == "base":  # × never carries an exponent
                 return [("x", 0.95), ("*", 0.05)]

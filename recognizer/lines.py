@@ -204,7 +204,7 @@ def _weight(members: Sequence[int], boxes: Sequence[Box], height: float) -> floa
 
 def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bool]) -> int:
     """How many of a line's first symbols (left to right, with their most probable classes,
-    and whether each may be a `)`) number the problem rather than belong to it: one or two
+    and whether each is likely enough a `)`) number the problem rather than belong to it: one or two
     symbols closed by a `)` that nothing opened (`1)`, `a)`, `12)`), or digits and a dot on
     their baseline set apart from what follows or before no digit (`3.`). 0 when the line has
     no label."""
@@ -212,14 +212,18 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
     for k in (1, 2):
         if len(names) <= k + 1:
             break
-        if closes[k] and "lparen" not in names[:k]:
-            return k + 1
         x, y, w, h = boxes[k]
+        after = boxes[k + 1][0] - (x + w)
+        # Read as `)`, or as something else that may be one and stands apart from the math
+        # after it (a `/` in `55/15` stands close to the 1).
+        closing = names[k] == "rparen" or (closes[k] and after >= 0.5 * height)
+        if closing and "lparen" not in names[:k]:
+            return k + 1
         feet = [boxes[j][1] + boxes[j][3] for j in range(k)]
         dot = max(w, h) <= 0.35 * height and abs(y + h - max(feet)) <= 0.3 * height
         # A decimal point can stand half a digit from the next digit, and needs a digit after
         # it; a label's stands further, or before `x`, `(`...
-        before, after = x - (boxes[k - 1][0] + boxes[k - 1][2]), boxes[k + 1][0] - (x + w)
+        before = x - (boxes[k - 1][0] + boxes[k - 1][2])
         apart = after >= 0.8 * height and after >= 2 * before
         if all(n.isdigit() for n in names[:k]) and dot and (
                 apart or not names[k + 1].isdigit()):

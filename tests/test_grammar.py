@@ -387,3 +387,8 @@ def test_a_root_is_decoded_with_its_radicand():
     assert decode([[("√", 0.9)], [("1", 0.9)], [("6", 0.9)]]) == list("√16")
     # A root cannot end an expression: the likelier reading that parses wins.
     assert decode([[("2", 0.9)], [("√", 0.6), ("7", 0.4)]]) == ["2", "7"]
+
+
+def test_y_is_read_only_when_much_likelier_than_the_digit_it_resembles():
+    assert decode([[("2", 0.9)], [("y", 0.7), ("4", 0.3)]]) == ["2", "4"]
+    assert decode([[("2", 0.9)], [("y", 0.99), ("4", 0.01)]]) == ["2", "y"]

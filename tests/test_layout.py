@@ -216,3 +216,9 @@ def test_the_letter_y_is_an_unknown_that_carries_exponents():
     segments = [seg(100, 110, 30, 50), seg(135, 85, 18, 30), seg(170, 120, 30, 30),
                 seg(220, 100, 30, 60)]
     assert best_tokens(segments, ["y", "2", "plus", "1"]) == "y^2+1"
+
+
+def test_a_root_sign_with_nothing_under_its_bar_is_read_as_something_else():
+    segments = [seg(100, 100, 30, 60), seg(150, 120, 30, 30), seg(200, 100, 30, 60)]
+    slots = arrange(segments, probs("sqrt", "plus", "2", p=0.6))
+    assert all(token != "√" for token, _ in slots[0].candidates)

@@ -80,10 +80,14 @@ def test_labels_close_with_a_bracket_or_a_set_apart_dot():
 
     names = ["1", "rparen", "2", "plus", "3"]
     assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names, closes(names)) == 2
-    # A `)` the model took for a 1 still closes a label when it may be one.
+    # A `)` the model took for a 1 still closes a label when it may be one, set apart from
+    # the math; close to it, it is the math's (`55/15`).
     names = ["a", "1", "2", "plus", "3"]
     assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names,
                         [False, True, False, False, False]) == 2
+    names = ["5", "5", "slash", "1", "5"]
+    assert label_length([(0, 0, 25, H), (30, 0, 25, H), (60, 0, 15, H), (80, 0, 25, H),
+                         (110, 0, 25, H)], names, [False, False, True, False, False]) == 0
     names = ["3", "dot", "2", "plus", "3"]
     assert label_length([(0, 0, 25, H), (30, 34, 6, 6), *digits], names, closes(names)) == 2
     # A decimal point: close to the next digit.
