@@ -144,11 +144,13 @@ class _Layout:
         return False
 
     def _under(self, i: int, root: int) -> bool:
-        """Does symbol i stand under the root's bar: right of its tick, inside its height?"""
+        """Does symbol i stand under the root's bar: right of its tick and V (about as wide as
+        a quarter of the sign's height, whatever the bar's length), inside its height?"""
         x, y, w, h = self.segments[i].box
         rx, ry, rw, rh = self.segments[root].box
         middle, centre = x + w / 2, y + h / 2
-        return rx + 0.25 * rw <= middle <= rx + rw + 0.1 * rh and ry <= centre <= ry + rh
+        start = rx + min(0.25 * rw, 0.4 * rh)
+        return start <= middle <= rx + rw + 0.1 * rh and ry <= centre <= ry + rh
 
     # --- fractions ----------------------------------------------------------------------
     def _fractions_first(self, items: list[int], role: str) -> list[int | list[Slot]]:

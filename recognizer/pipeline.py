@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import collections
 import itertools
 import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import fields, replace
 
 import cv2
@@ -169,15 +169,17 @@ def _systems(problems: list[Problem], braced: list[bool]) -> list[Problem]:
 
 
 def _numbered(problems: list[Problem]) -> list[Problem]:
-    """The page's labels, counted: numbers of which most count up one by one are numbered on
-    from the first (a misread digit among them is put right); else, as no letter class
-    exists, they are letters a, b, c... in order (`a)` `b)` `c)` may read as 2, 0, 0)."""
+    """The page's labels, counted: when at least half of them read as numbers and those agree
+    on where the count starts, they are numbered on from there (a label misread among them is
+    put right); else, as no letter class exists, they are letters a, b, c... in order (`a)`
+    `b)` `c)` may read as 2, 0, 0)."""
     numbers = [p.label[:-1] for p in problems if p.label]
     if not numbers:
         return problems
-    offsets = collections.Counter(int(n) - k for k, n in enumerate(numbers) if n.isdigit())
-    start, count = offsets.most_common(1)[0] if offsets else (0, 0)
-    names = (str(start + k) for k in itertools.count()) if count > len(numbers) / 2 else iter(
+    starts = {int(n) - k for k, n in enumerate(numbers) if n.isdigit()}
+    counted = len(starts) == 1 and 2 * sum(n.isdigit() for n in numbers) >= len(numbers)
+    start = min(starts, default=1)
+    names = (str(start + k) for k in itertools.count()) if counted else iter(
         "abcdefghijklmnopqrstuvwxyz")
     return [replace(p, label=next(names, "?") + p.label[-1]) if p.label else p
             for p in problems]
@@ -226,13 +228,15 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     take off its label and lay out the rest.
 
     `aside`: how many of the line's first symbols stand far to the left of the rest
-    (lines.Line.aside), dropped unless they are its label. Returns the symbols laid out, their
-    slots and the label as read ("1)", "3.", or "?)" for a letter), if any.
+    (lines.Line.aside), dropped unless they are its label. What looks like a label (`1)`,
+    `3.`) is one only if the rest then reads at least as well as the whole line does, with
+    the label's own symbols' odds: `(1+3)²` whose `(` reads as a 1 keeps its bracket. Returns
+    the symbols laid out, their slots and the label as read ("1)", "3.", or "?)" for a
+    letter), if any.
     """
     images = np.stack([normalize_symbol(s.ink) for s in segments])
     classify = default_classifier().classify
     probs = classify(images)
-    label = None
     boxes = [s.box for s in segments]
     names = [s.forced or SYMBOLS[int(c)]
              for s, c in zip(segments, probs.argmax(axis=1), strict=True)]
@@ -241,21 +245,31 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, probs,
                                                                             strict=True)]
     length = label_length(boxes, names, closes)
-    if length:
-        number = names[: length - 1]
-        label = ("".join(number) if all(n.isdigit() for n in number) else "?") + (
-            ")" if closes[length - 1] else ".")
-    elif aside:
-        length = aside  # far apart and no label: a stray mark
-    segments, probs = segments[length:], probs[length:]
+    if not length and aside:  # far apart and no label: a stray mark
+        segments, probs = segments[aside:], probs[aside:]
+    whole = _laid_out(segments, probs, classify)
+    watch.lap("layout")
+    if not length:
+        return *whole, None
+    rest = _laid_out(segments[length:], probs[length:], classify)
+    bracket = closes[length - 1] or names[length - 1] == "rparen"
+    odds = sum(math.log(max(float(p.max()), 1e-12)) for p in probs[:length])
+    # A dot set apart is a label's by its place alone; a bracket may be the math's.
+    if bracket and _tokens(rest[1])[1] + odds < _tokens(whole[1])[1]:
+        return *whole, None
+    number = names[: length - 1]
+    label = ("".join(number) if all(n.isdigit() for n in number) else "?") + (
+        ")" if bracket else ".")
+    return *rest, label
+
+
+def _laid_out(segments: list[Segment], probs: np.ndarray,
+              classify: Callable[[np.ndarray], np.ndarray]) -> tuple[list[Segment], list[Slot]]:
     if not segments:
         raise RecognizerError("There is only a label on this line.")
     segments, probs = join_arcs(segments, probs, classify)
     segments, probs = split_touching(segments, probs, classify)
-    watch.lap("classify")
-    slots = arrange(segments, probs)
-    watch.lap("layout")
-    return segments, slots, label
+    return segments, arrange(segments, probs)
 
 
 def _tokens(slots: list[Slot]) -> tuple[list[str], float, RecognizerError | None]:

@@ -105,7 +105,8 @@ def segment(ink: np.ndarray) -> list[Segment]:
         if len(joined) <= 0.6 * len(parts) and text_height(joined) >= JOIN_MIN_HEIGHT:
             photo_scale = True
             contours, parts, height = joined_contours, joined, text_height(joined)
-    parts = [p for p in parts if not _spans_the_page(p, height) and not _page_edge(p, ink.shape)]
+    parts = [p for p in parts
+             if not _spans_the_page(p, height, ink) and not _page_edge(p, ink.shape)]
     # Beside other marks only one larger than a symbol is taken for a scribble: a digit on
     # squared paper, crossed by what is left of the grid, encloses holes too.
     scribbles = [p for p in parts if (len(parts) == 1 or max(p.w, p.h) >= 1.5 * height)
@@ -166,10 +167,19 @@ def _is_dust(part: _Part, height: float) -> bool:
     return max(part.w, part.h) < max(3, 0.07 * height) or part.area < 4
 
 
-def _spans_the_page(part: _Part, height: float) -> bool:
+def _spans_the_page(part: _Part, height: float, ink: np.ndarray) -> bool:
     """A crease, a page edge or a table line: far taller than any symbol, or long and slanted
-    (a fraction bar is long but flat)."""
-    return part.h > 4 * height or (part.w > 4 * height and part.h > 1.5 * height)
+    (a fraction bar is long but flat; a square root over a long radicand is as long and as
+    tall, but has a level bar along its top)."""
+    slanted = part.w > 4 * height and part.h > 1.5 * height
+    return part.h > 4 * height or (slanted and not (part.h < 2.5 * height and _topped(part, ink)))
+
+
+def _topped(part: _Part, ink: np.ndarray) -> bool:
+    """A level bar along its top over most of its width: a square root over a long radicand,
+    which is as long and as tall as a slanted crease."""
+    top = ink[part.y : part.y + max(3, part.h // 8), part.x : part.right]
+    return cv2.countNonZero(cv2.reduce(top, 0, cv2.REDUCE_MAX)) >= 0.7 * part.w
 
 
 def _page_edge(part: _Part, shape: tuple[int, ...]) -> bool:

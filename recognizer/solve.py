@@ -246,7 +246,7 @@ def _simplest(value: sympy.Expr) -> sympy.Expr:
     """The simplest exact form we can get cheaply: fractions cancelled, radicals expanded."""
     if value.is_Rational:
         return value
-    if value.has(X):
+    if value.has(X, Y):
         return sympy.cancel(value)
     if sympy.count_ops(value) > MAX_EXPAND_OPS or _largest_power(value) > MAX_EXPAND_POWER:
         return value
@@ -262,7 +262,7 @@ def _largest_power(value: sympy.Expr) -> int:
 
 def _is_zero(value: sympy.Expr) -> bool:
     simplest = _simplest(value)
-    if simplest.is_Rational or simplest.has(X):
+    if simplest.is_Rational or simplest.has(X, Y):
         return simplest == 0
     known = simplest.is_zero
     if known is not None:

@@ -222,3 +222,10 @@ def test_a_root_sign_with_nothing_under_its_bar_is_read_as_something_else():
     segments = [seg(100, 100, 30, 60), seg(150, 120, 30, 30), seg(200, 100, 30, 60)]
     slots = arrange(segments, probs("sqrt", "plus", "2", p=0.6))
     assert all(token != "√" for token, _ in slots[0].candidates)
+
+
+def test_a_long_root_takes_its_radicands_first_symbol():
+    root = seg(100, 80, 330, 90)  # tick and V 40 px wide, the bar over `9+16`
+    segments = [root, seg(150, 100, 30, 60), seg(200, 120, 30, 30), seg(250, 100, 30, 60),
+                seg(290, 100, 30, 60)]
+    assert best_tokens(segments, ["sqrt", "9", "plus", "1", "6"]) == "√(9+16)"

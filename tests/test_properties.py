@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from recognizer.solve import solve_text, solve_tokens
 
-ALPHABET = "0123456789.+-*/()=x^"
+ALPHABET = "0123456789.+-*/()=xy^√;"
 DEADLINE = timedelta(seconds=5)  # the bot's promise per request; the solver's own budget is 2 s
 MAX_REPLY_CHARS = 4096  # a Telegram message
 
@@ -28,9 +28,11 @@ class DivisionByZero(Exception):
 # ---------------------------------------------------------------------------- never crash or hang
 
 
-# Operators, digits and parentheses weighted alike, so the sequences are dense in ^, ( and =.
+# Operators, digits and parentheses weighted alike, so the sequences are dense in ^, ( and =;
+# systems (`;`) in x and y and roots as often.
 tokens = st.lists(
-    st.one_of(st.sampled_from(ALPHABET), st.sampled_from("^(x)"), st.sampled_from("9/-")),
+    st.one_of(st.sampled_from(ALPHABET), st.sampled_from("^(x)"), st.sampled_from("9/-"),
+              st.sampled_from("y;=√")),
     max_size=60,
 )
 

@@ -332,3 +332,15 @@ def test_the_bar_of_a_seven_beside_a_five_stays_with_the_seven():
     cv2.line(ink, (190, 102), (168, 168), 255, 6)
     five = boxes(ink)[0]
     assert five[0] + five[2] < 153  # the 5 ends before the bar starts: not joined to it
+
+
+def test_a_root_over_a_long_radicand_is_kept():
+    ink = page(300, 900)
+    # √ over `9+16`: tick, V, and a bar as long as five digits.
+    cv2.polylines(ink, [np.int32([(60, 150), (80, 140), (110, 240), (140, 40), (600, 40)])],
+                  False, 255, 6)
+    for x in (170, 330, 430):
+        cv2.line(ink, (x, 80), (x, 200), 255, 6)  # three digits' worth of strokes
+    cv2.line(ink, (230, 140), (290, 140), 255, 6)
+    cv2.line(ink, (260, 110), (260, 170), 255, 6)  # and a plus
+    assert len(segment(ink)) == 5

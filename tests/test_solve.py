@@ -359,6 +359,7 @@ def test_a_system_with_a_fractional_solution_has_decimals_beside_it():
         ("xy=2;x+y=3", "linear"),
         ("x^2+y=2;x-y=0", "linear"),
         ("1/x+y=2;x-y=0", "linear"),
+        ("x/y=2;x+y=3", "linear"),
         ("2x+3y=5", "two equations"),
         ("x+y", "two equations"),
         ("2x+y=7;x-y", "one equation"),
