@@ -290,17 +290,17 @@ def _quadratic(rng: np.random.Generator) -> str:
     kind = rng.random()
     if kind < 0.55:  # integer roots r, s: x^2 - (r+s)x + rs = 0
         r, s = (int(v) for v in rng.integers(-9, 10, 2))
-        return "x^2" + _signed(-(r + s), "x") + _signed(r * s, "") + "=0"
+        return "x^2" + signed_term(-(r + s), "x") + signed_term(r * s, "") + "=0"
     root = int(rng.integers(1, 13))
     if kind < 0.8:
         shift = int(rng.integers(1, 20)) if rng.random() < 0.4 else 0
-        return "x^2" + _signed(shift, "") + f"={root * root + shift}"
+        return "x^2" + signed_term(shift, "") + f"={root * root + shift}"
     coefficient = int(rng.integers(2, 6))
     root = min(root, 5)
     return f"{coefficient}x^2={coefficient * root * root}"
 
 
-def _signed(value: int, variable: str) -> str:
+def signed_term(value: int, variable: str) -> str:
     if value == 0:
         return ""
     digits = "" if variable and abs(value) == 1 else str(abs(value))
@@ -773,12 +773,12 @@ def _radical(node: Rooted, wide: bool) -> tuple[list[_Placed], float]:
     points = np.array([(0.0, tick_y), tick_end, (bottom_x, foot), (corner, bar),
                        (end, bar - shape["bar_rise"] * (end - corner))])
     low = points.min(axis=0)
-    sign = Part(_stroke(points - low), float(low[0]), float(low[1]), 0.0, "√")
+    sign = Part(stroke_field(points - low), float(low[0]), float(low[1]), 0.0, "√")
     return [(sign, sign.left, sign.top, 0.0),
             *[(part, start + px, py, start + anchor) for part, px, py, anchor in inner]], end
 
 
-def _stroke(points: np.ndarray) -> np.ndarray:
+def stroke_field(points: np.ndarray) -> np.ndarray:
     """Distance (ref px) to a polyline through `points` (digit heights, from 0), PAD around."""
     extent = points.max(axis=0)
     line = np.zeros((round(extent[1] * REF) + 2 * PAD, round(extent[0] * REF) + 2 * PAD),
