@@ -6,11 +6,15 @@ under named conditions (faint pencil, shadows, creases, ruled paper, rotation, E
 
 The handwriting is none the models trained on: digits from MNIST t10k, operators from the
 BHMSDS test ids 1200-1499, the MDAS test split and the evaluation-only unseen-writer sets
-(simepavlic, sagyamthapa). Only simepavlic has `( )`; `=` is two minus crops, a fraction bar one
-minus crop stretched. N expressions are drawn per structure: `plain` chains, `brackets`,
-`equations`, `exponents` (`5³×4`, `(2+1)²`, `x²-5x+6=0`: smaller, raised symbols) and stacked
-`fractions` (`1+¾`, a fraction inside a fraction). `--mixed` draws N expressions as versions
-before the structures did (same texts and photos at the same seed, no exponents or fractions).
+(simepavlic, sagyamthapa), `y` from the BHMSDS test ids and the UNIPEN test writers' strokes.
+Only simepavlic has `( )`; `=` is two minus crops, a fraction bar one minus crop stretched. No
+set has a handwritten `√`: a square root (`r{16}`, drawn by benchmarks.pages) is a stroke of
+this module's own, not the symbol model's training generator (recognizer.training.glyphs): an
+always flat tick, a V whose foot reaches below the radicand, a bar over it with a margin. N
+expressions are drawn per structure: `plain` chains, `brackets`, `equations`, `exponents`
+(`5³×4`, `(2+1)²`, `x²-5x+6=0`: smaller, raised symbols) and stacked `fractions` (`1+¾`, a
+fraction inside a fraction). `--mixed` draws N expressions as versions before the structures
+did (same texts and photos at the same seed, no exponents or fractions).
 Every condition renders the same expressions with the same crops and layout, so the rows can be
 compared. Strokes are re-drawn along each crop's centre line, so pen width is a condition, not
 an accident of how a set was scaled. Prints exact-expression accuracy per condition and per
@@ -58,7 +62,8 @@ PAD = 6  # ref px of margin around a traced glyph, room for wide pens
 
 # Label character → (class in the symbol sets, size as a share of a digit's height (the width
 # for minus), width/height restored for sets that stretch crops to fill the frame, anchor:
-# "base" sits on the baseline, "mid" is centred half a digit above it).
+# "base" sits on the baseline, "mid" is centred half a digit above it, "tail" hangs DESCENT of
+# its height below the baseline).
 _SYMBOLS = {
     "+": ("plus", (0.5, 0.75), (0.85, 1.15), "mid"),
     "-": ("minus", (0.45, 0.8), None, "mid"),
@@ -71,11 +76,13 @@ _SYMBOLS = {
     ")": ("rparen", (1.1, 1.35), (0.3, 0.45), "mid"),
     ".": ("dot", (0.1, 0.15), (0.85, 1.15), "base"),
     "x": ("letter_x", (0.5, 0.7), (0.85, 1.15), "base"),
+    "y": ("y", (0.75, 0.95), (0.6, 0.85), "tail"),
 }
+DESCENT = (0.3, 0.42)  # share of a `y` below the baseline: its tail
 _DOTS = (".", "·")  # drawn as filled discs at least their own size, whatever the pen
 _OPERATORS = ("+", "-", "×", "÷", "/", "*", "·")
 _OPERATOR_WEIGHTS = (0.25, 0.25, 0.17, 0.1, 0.13, 0.05, 0.05)
-_TIGHT = "0123456789.x"  # symbols written close together: the digits of a number, 2x
+_TIGHT = "0123456789.xy√"  # written close together: the digits of a number, 2x, 2y, 2√3
 _STRETCHED = ("bhmsds", "simepavlic")  # these sets stretch crops to the frame: aspect is lost
 
 
@@ -85,7 +92,8 @@ STRUCTURES = ("plain", "brackets", "equations", "exponents", "fractions")  # lea
 
 
 # The generator's notation: the written characters, `^d` for a one-symbol exponent, `^[..]` for a
-# longer one, `{num/den}` for a stacked fraction (num and den in this notation, without `/`).
+# longer one, `{num/den}` for a stacked fraction (num and den in this notation, without `/`),
+# `r{..}` for a square root over its radicand.
 @dataclass(frozen=True)
 class Power:
     items: tuple[str, ...]  # the exponent's symbols
@@ -97,7 +105,12 @@ class Over:
     denominator: tuple[Item, ...]
 
 
-Item = str | Power | Over
+@dataclass(frozen=True)
+class Root:
+    radicand: tuple[Item, ...]
+
+
+Item = str | Power | Over | Root
 
 
 def random_expression(rng: np.random.Generator, structure: str | None = None) -> str:
@@ -117,9 +130,10 @@ def random_expression(rng: np.random.Generator, structure: str | None = None) ->
 
 
 def structure_of(text: str) -> str:
-    """The most difficult structure in `text`: fractions > exponents > equations > brackets."""
-    for mark, structure in (("{", "fractions"), ("^", "exponents"), ("=", "equations"),
-                            ("(", "brackets")):
+    """The most difficult structure in `text`: roots > fractions > exponents > equations >
+    brackets."""
+    for mark, structure in (("r{", "roots"), ("{", "fractions"), ("^", "exponents"),
+                            ("=", "equations"), ("(", "brackets")):
         if mark in text:
             return structure
     return "plain"
@@ -145,6 +159,12 @@ def _items(text: str, i: int, stop: str) -> tuple[tuple[Item, ...], int]:
             else:
                 out.append(Power((text[i + 1],)))
                 i += 2
+        elif text.startswith("r{", i):
+            radicand, i = _items(text, i + 2, "}")
+            if i >= len(text) or not radicand:
+                raise ValueError(f"unfinished root: {text!r}")
+            out.append(Root(radicand))
+            i += 1
         elif char == "{":
             numerator, i = _items(text, i + 1, "/")
             denominator, i = _items(text, i + 1, "}")
@@ -163,7 +183,8 @@ def _items(text: str, i: int, stop: str) -> tuple[tuple[Item, ...], int]:
 def expected_label(text: str) -> str:
     """The canonical expression the recognizer gives for `text` read right: an exponent is
     `^d` or `^(dd)`, a stacked fraction `(num)/(den)` (brackets even around one digit, as
-    recognizer.layout emits them)."""
+    recognizer.layout emits them), a square root `√(radicand)`, or `√(..)` as written when the
+    radicand is one bracket group."""
     return _canonical(parse_notation(text))
 
 
@@ -175,13 +196,26 @@ def _canonical(items: tuple[Item, ...]) -> str:
             out.append("^" + (inner if len(item.items) == 1 else f"({inner})"))
         elif isinstance(item, Over):
             out.append(f"({_canonical(item.numerator)})/({_canonical(item.denominator)})")
+        elif isinstance(item, Root):
+            inner = _canonical(item.radicand)
+            out.append("√" + (inner if _one_group(item.radicand) else f"({inner})"))
         else:
             out.append(canonical_label(item))
     return "".join(out)
 
 
+def _one_group(items: tuple[Item, ...]) -> bool:
+    """Whether the items are one bracket group, `(` first and its own `)` last."""
+    depth = 0
+    for k, item in enumerate(items):
+        depth += {"(": 1, ")": -1}.get(item, 0) if isinstance(item, str) else 0
+        if depth == 0:
+            return k == len(items) - 1 and k > 0
+    return False
+
+
 def glyph_count(text: str) -> int:
-    """Symbols drawn: every written character, a fraction's bar for its `/`."""
+    """Symbols drawn: every written character, a fraction's bar for its `/`, `√` for `r`."""
     return sum(char not in "^[]{}" for char in text)
 
 
@@ -256,17 +290,17 @@ def _quadratic(rng: np.random.Generator) -> str:
     kind = rng.random()
     if kind < 0.55:  # integer roots r, s: x^2 - (r+s)x + rs = 0
         r, s = (int(v) for v in rng.integers(-9, 10, 2))
-        return "x^2" + _signed(-(r + s), "x") + _signed(r * s, "") + "=0"
+        return "x^2" + signed_term(-(r + s), "x") + signed_term(r * s, "") + "=0"
     root = int(rng.integers(1, 13))
     if kind < 0.8:
         shift = int(rng.integers(1, 20)) if rng.random() < 0.4 else 0
-        return "x^2" + _signed(shift, "") + f"={root * root + shift}"
+        return "x^2" + signed_term(shift, "") + f"={root * root + shift}"
     coefficient = int(rng.integers(2, 6))
     root = min(root, 5)
     return f"{coefficient}x^2={coefficient * root * root}"
 
 
-def _signed(value: int, variable: str) -> str:
+def signed_term(value: int, variable: str) -> str:
     if value == 0:
         return ""
     digits = "" if variable and abs(value) == 1 else str(abs(value))
@@ -348,7 +382,7 @@ class Crop:
 
 
 def load_symbols(data: Path) -> dict[str, list[Crop]]:
-    """Digit and operator crops of the test splits and unseen-writer sets, by class."""
+    """Digit, operator and `y` crops of the test splits and unseen-writer sets, by class."""
     bank: dict[str, list[Crop]] = defaultdict(list)
     images, labels = datasets.mnist(data, "t10k")
     for image, label in zip(images, labels, strict=True):
@@ -367,6 +401,9 @@ def load_symbols(data: Path) -> dict[str, list[Crop]]:
                 name = "letter_x"  # BHMSDS's only cross is the letter x
             if _usable(ink, name):
                 bank[name].append(Crop(_crop(ink), source in _STRETCHED))
+    # UNIPEN's test writers' y, drawn from their strokes (aspect kept), beside BHMSDS's.
+    for strokes, name, _ in datasets.unipen(data, "test", ("y",)):
+        bank[name].append(Crop(_crop(datasets.render_strokes(strokes, 56, 3)), False))
     return bank
 
 
@@ -453,6 +490,19 @@ FRACTION_SPACE = (0.15, 0.35)  # from the bar to the numerator's bottom, the den
 BAR_OVERHANG = (0.05, 0.2)  # the bar beyond the wider of the two, on each side
 BAR_SHIFT = 0.06  # numerator and denominator off the bar's centre, at most
 BAR_HEIGHT = 0.15  # the bar's wobble, at most (a stretched minus keeps it, not its height)
+# A square root, drawn in one stroke: a flat tick up into a V, its foot below the radicand, a
+# rise to the bar over the radicand. Sizes in digit heights of the root's line.
+RADICAND = (0.85, 1.0)  # the radicand's digits
+TICK = (0.1, 0.2)  # the tick's length
+TICK_RISE = (0.15, 0.6)  # its slope, up per across
+TICK_AT = (0.3, 0.5)  # where it meets the V, a share of the way from the foot up to the bar
+DOWN = (0.08, 0.2)  # across from the tick's end to the foot
+FOOT = (0.0, 0.12)  # the foot below the radicand's ink
+UP = (0.2, 0.4)  # across from the foot to the bar's start
+BAR_MARGIN = (0.2, 0.35)  # from the radicand's ink up to the bar (centre lines: pen aside)
+LEAD = (0.08, 0.18)  # from the bar's start to the radicand
+BAR_RUN = (0.05, 0.2)  # the bar past the radicand
+BAR_RISE = (-0.02, 0.05)  # the bar's rise over its length, a share of it
 
 
 @dataclass(frozen=True)
@@ -505,7 +555,18 @@ class Stacked:
     size: float
 
 
-Node = Symbol | Raised | Stacked
+@dataclass(frozen=True)
+class Rooted:
+    """A square root: its sign drawn around the radicand once the radicand's size is known."""
+
+    radicand: tuple[Node, ...]
+    shape: dict[str, float]  # the sign's draws, named as the constants TICK ... BAR_RISE
+    gap: float
+    lift: float
+    size: float
+
+
+Node = Symbol | Raised | Stacked | Rooted
 
 
 @dataclass(frozen=True)
@@ -564,9 +625,20 @@ def _compose_line(items: tuple[Item, ...], bank: dict[str, list[Crop]], rng: np.
                 (size * rng.uniform(-BAR_SHIFT, BAR_SHIFT),
                  size * rng.uniform(-BAR_SHIFT, BAR_SHIFT)),
                 rng.random(), size * rng.uniform(-0.06, 0.06), size))
+        elif isinstance(item, Root):
+            radicand = _compose_line(item.radicand, bank, rng, size * rng.uniform(*RADICAND),
+                                     depth)
+            shape = {name: float(rng.uniform(*span)) for name, span in _ROOT_SHAPE.items()}
+            nodes.append(Rooted(radicand, shape, rng.random(), size * rng.uniform(-0.06, 0.06),
+                                size))
         else:
             nodes.append(_compose_symbol(item, bank, rng, size))
     return tuple(nodes)
+
+
+_ROOT_SHAPE = {"tick": TICK, "tick_rise": TICK_RISE, "tick_at": TICK_AT, "down": DOWN,
+               "foot": FOOT, "up": UP, "margin": BAR_MARGIN, "lead": LEAD, "run": BAR_RUN,
+               "bar_rise": BAR_RISE}
 
 
 def _compose_symbol(char: str, bank: dict[str, list[Crop]], rng: np.random.Generator,
@@ -583,7 +655,8 @@ def _compose_symbol(char: str, bank: dict[str, list[Crop]], rng: np.random.Gener
     else:
         field, h, w, min_width = _part(char, bank, rng, scale, BAR_HEIGHT * size)
         anchor = "base" if char.isdigit() else _SYMBOLS[char][3]
-        top = -h if anchor == "base" else -0.5 * size - h / 2
+        top = -h if anchor == "base" else -0.5 * size - h / 2 if anchor == "mid" else \
+            -h * (1 - rng.uniform(*DESCENT))
         parts, width = (Part(field, 0.0, top, min_width, char),), w
     return Symbol(char, parts, width, rng.random(), rng.uniform(-0.06, 0.06) * size, size)
 
@@ -640,7 +713,8 @@ def _line(nodes: tuple[Node, ...], wide: bool) -> tuple[list[_Placed], float]:
             x += width
             previous = "^"
             continue
-        char = node.char if isinstance(node, Symbol) else "{"
+        char = node.char if isinstance(node, Symbol) else \
+            "√" if isinstance(node, Rooted) else "{"
         if previous:
             tight = previous in _TIGHT and char in _TIGHT
             low, high = (0.7, 1.3) if wide else (0.04, 0.2) if tight else (0.15, 0.45)
@@ -650,7 +724,8 @@ def _line(nodes: tuple[Node, ...], wide: bool) -> tuple[list[_Placed], float]:
                 placed.append((part, x + part.left, part.top + node.lift, x))
             x += node.width
         else:
-            inner, width = _stack(node, wide)
+            inner, width = _stack(node, wide) if isinstance(node, Stacked) else \
+                _radical(node, wide)
             placed += [(part, x + px, py + node.lift, x + anchor)
                        for part, px, py, anchor in inner]
             x += width
@@ -680,6 +755,36 @@ def _stack(node: Stacked, wide: bool) -> tuple[list[_Placed], float]:
             bar_top + height + node.space[1] - top
         placed += [(part, left + px, py + down, left + anchor) for part, px, py, anchor in line]
     return placed, width
+
+
+def _radical(node: Rooted, wide: bool) -> tuple[list[_Placed], float]:
+    """A square root's sign and radicand from its left edge and its line's baseline, and its
+    width: the V's foot below the radicand's ink, the bar above it, covering it."""
+    inner, inner_width = _line(node.radicand, wide)
+    top, bottom = _extent(inner)
+    shape, size = node.shape, node.size
+    bar, foot = top - shape["margin"] * size, max(0.0, bottom) + shape["foot"] * size
+    tick_y = foot - shape["tick_at"] * (foot - bar)
+    tick_end = (shape["tick"] * size, tick_y - shape["tick_rise"] * shape["tick"] * size)
+    bottom_x = tick_end[0] + shape["down"] * size
+    corner = bottom_x + shape["up"] * size
+    start = corner + shape["lead"] * size  # the radicand's left edge
+    end = start + inner_width + shape["run"] * size
+    points = np.array([(0.0, tick_y), tick_end, (bottom_x, foot), (corner, bar),
+                       (end, bar - shape["bar_rise"] * (end - corner))])
+    low = points.min(axis=0)
+    sign = Part(stroke_field(points - low), float(low[0]), float(low[1]), 0.0, "√")
+    return [(sign, sign.left, sign.top, 0.0),
+            *[(part, start + px, py, start + anchor) for part, px, py, anchor in inner]], end
+
+
+def stroke_field(points: np.ndarray) -> np.ndarray:
+    """Distance (ref px) to a polyline through `points` (digit heights, from 0), PAD around."""
+    extent = points.max(axis=0)
+    line = np.zeros((round(extent[1] * REF) + 2 * PAD, round(extent[0] * REF) + 2 * PAD),
+                    np.uint8)
+    cv2.polylines(line, [np.round(points * REF + PAD).astype(np.int32)], False, 1)
+    return cv2.distanceTransform(1 - line, cv2.DIST_L2, 5)
 
 
 def _straight_bar(width: float, height: float) -> np.ndarray:
@@ -719,7 +824,7 @@ def render(placed: list[tuple[Part, float, float]], shape: tuple[int, int],
 
 _TRUE_CLASS = {"+": "plus", "-": "minus", "bar": "minus", "×": "cross", "x": "cross",
                "*": "asterisk", "·": "dot", ".": "dot", "÷": "obelus", "/": "slash",
-               "(": "lparen", ")": "rparen"}
+               "(": "lparen", ")": "rparen", "y": "y", "√": "sqrt"}
 
 
 def read_layout(placed: list[tuple[Part, float, float]]) -> str | None:

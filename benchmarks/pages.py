@@ -31,15 +31,26 @@ in the page's order. Prints these per paper and per structure, how many labels w
 written, the recognizer's milliseconds per page (target: at most 200 at 1280 px) and every
 failure; --save writes the JPEGs of pages not all right (outside the repo).
 
-`--kind` chooses what a page's problems are; only `lines` exists. Systems (two equations in x
-and y on consecutive lines, one problem whose expression is `2x+y=7;x-y=2`) and square roots
-will be makers in KINDS returning a Written of two rows, or with `√` in its text.
+`--kind` chooses what a page's problems are. `lines` (the default): the lines above.
+`systems`: 1-4 systems of two linear equations in x and y a page (`2x+y=7` over `x-y=2`), one
+of them at least with both unknowns (as recognizer.solve.is_system needs unbraced), a unique
+integer solution or, SINGULAR of the time, none or infinitely many; the second row starts under
+the first's equation, and half the systems have a brace left of both rows, one `{` stroke of
+this module's own in the writer's pen. A system is one problem: its truth box spans both rows
+(brace and label included), its truth is the two canonical equations joined by `;`. `y` is a
+BHMSDS test-id crop or a UNIPEN test writer's (benchmarks.composed's bank), `x` BHMSDS's.
+`roots`: lines with square roots, of ROOT_FORMS: `√16`, `√49+2`, `2√3`, `√(9+16)` (under the
+bar with or without brackets), `3√2×√2`; the truth is the canonical reading, `√(16)`. No data
+set has a handwritten `√`: it is benchmarks.composed's own stroke (not the symbol model's
+training generator). Per structure, the report also counts the problems whose result is the
+truth's (a system solved right).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import statistics
 import time
@@ -59,6 +70,7 @@ from benchmarks.composed import (
     Symbol,
     compose,
     expected_label,
+    glyph_count,
     layout,
     load_symbols,
     pen_and_ink,
@@ -66,9 +78,14 @@ from benchmarks.composed import (
     photograph_mask,
     random_expression,
     render,
+    signed_term,
+    solvable,
+    stroke_field,
     trace,
 )
+from recognizer.grammar import tokenize
 from recognizer.pipeline import load_models, recognize
+from recognizer.solve import solve_tokens
 from recognizer.types import Problem, Recognition
 
 Box = tuple[int, int, int, int]  # x, y, w, h, px
@@ -92,6 +109,17 @@ DESKEWS = sorted((float(d) for d in np.arange(-6, 6.01, 0.25)), key=abs)
 NUMBERINGS = ("", "1)", "1.", "a)")
 NUMBERING_WEIGHTS = (0.35, 0.25, 0.15, 0.25)
 _LETTER_FONT = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX
+# Systems: the share with no solution or infinitely many, of those braced; a brace's size and
+# place in digit heights (its reach past the rows' ink above and below).
+SINGULAR = 0.1
+BRACED = 0.5
+BRACE_WIDTH = (0.3, 0.5)
+BRACE_SPACE = (0.2, 0.45)  # from the brace to its equations
+BRACE_REACH = (0.0, 0.15)
+BRACE_POINT = (0.4, 0.6)  # its point, a share of its height from the top
+ALIGN = (-0.15, 0.3)  # a system's second equation from under its first's start
+# Roots: the forms of a line, as the report counts them.
+ROOT_FORMS = ("alone", "term", "coefficient", "sum", "product")
 
 
 # ----------------------------------------------------------------- drawing a page
@@ -112,14 +140,30 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Written:
-    """One problem as written and the reading expected of it: a line, today."""
+class Brace:
+    """A system's `{`, one stroke left of its rows, as tall as their ink and its reach."""
 
-    text: str  # benchmarks.composed's notation
+    left: float  # digit heights from the page's margin
+    width: float
+    reach: float  # beyond the rows' ink, above and below, digit heights
+    point: float  # where its point is, a share of its height from the top
+
+
+@dataclass(frozen=True)
+class Written:
+    """One problem as written and the reading expected of it: a line, or a system's two."""
+
+    text: str  # benchmarks.composed's notation; a system's equations joined by `;`
     structure: str
     expected: str  # canonical, the label left out
     label: str | None  # "1)", "a)", "3."
     rows: tuple[Row, ...]
+    brace: Brace | None = None
+
+    @functools.cached_property
+    def answer(self) -> str | None:
+        """The result of the expected reading, as the recognizer's solver gives it."""
+        return solve_tokens(tokenize(self.expected)).result
 
 
 @dataclass(frozen=True)
@@ -180,35 +224,159 @@ def _label_parts(label: str, bank: dict[str, list[Crop]],
     return placed, width
 
 
+def written_row(text: str, bank: dict[str, list[Crop]], rng: np.random.Generator,
+                label: str | None, room: float = 0.0,
+                indent: float | None = None) -> tuple[Row, float]:
+    """A row of `text` after its label and `room` digit heights of blank (a brace's), and
+    where its expression starts, digit heights from the page's margin; `indent` at random
+    (INDENTED of the time) unless given."""
+    expression, width, _ = layout(compose(text, bank, rng), wide=False)
+    parts: list[Placed] = []
+    shift = room
+    if label:
+        parts, label_width = _label_parts(label, bank, rng)
+        shift += label_width + rng.uniform(*LABEL_SPACE)
+    if shift:
+        expression = [(part, x + shift, y) for part, x, y in expression]
+        width += shift
+    parts += expression
+    if indent is None:
+        indent = rng.uniform(*INDENT) if rng.random() < INDENTED else 0.0
+    row = Row(tuple(parts), width, min(y for _, _, y in parts),
+              max(y + part.size[1] for part, _, y in parts), indent, rng.uniform(*GAP),
+              rng.uniform(-0.05, 0.2))
+    return row, indent + shift
+
+
 def one_line(bank: dict[str, list[Crop]], rng: np.random.Generator,
              label: str | None) -> Written:
     """A problem of the `lines` kind: one random expression on its line, after its label."""
     structure = STRUCTURES[rng.integers(len(STRUCTURES))]
     text = random_expression(rng, structure)
-    expression, width, _ = layout(compose(text, bank, rng), wide=False)
-    parts: list[Placed] = []
-    if label:
-        parts, label_width = _label_parts(label, bank, rng)
-        shift = label_width + rng.uniform(*LABEL_SPACE)
-        expression = [(part, x + shift, y) for part, x, y in expression]
-        width += shift
-    parts += expression
-    indent = rng.uniform(*INDENT) if rng.random() < INDENTED else 0.0
-    row = Row(tuple(parts), width, min(y for _, _, y in parts),
-              max(y + part.size[1] for part, _, y in parts), indent, rng.uniform(*GAP),
-              rng.uniform(-0.05, 0.2))
+    row, _ = written_row(text, bank, rng, label)
     return Written(text, structure, expected_label(text), label, (row,))
 
 
-KINDS: dict[str, Callable[[dict[str, list[Crop]], np.random.Generator, str | None],
-                          Written]] = {"lines": one_line}
+def one_system(bank: dict[str, list[Crop]], rng: np.random.Generator,
+               label: str | None) -> Written:
+    """A problem of the `systems` kind: two equations in x and y on consecutive rows, the
+    second under the first, BRACED of the time with a brace left of both."""
+    first, second = random_system(rng)
+    brace = None
+    room = 0.0
+    if rng.random() < BRACED:
+        width = rng.uniform(*BRACE_WIDTH)
+        room = width + rng.uniform(*BRACE_SPACE)
+        brace = Brace(0.0, width, rng.uniform(*BRACE_REACH), rng.uniform(*BRACE_POINT))
+    top, start = written_row(first, bank, rng, label, room)
+    bottom, _ = written_row(second, bank, rng, None, indent=start + rng.uniform(*ALIGN))
+    if brace is not None:
+        brace = dataclasses.replace(brace, left=start - room)
+    text = f"{first};{second}"
+    return Written(text, "braced" if brace else "unbraced", expected_label(text), label,
+                   (top, bottom), brace)
+
+
+def random_system(rng: np.random.Generator) -> tuple[str, str]:
+    """Two linear equations in x and y, one at least with both (so the recognizer joins them
+    even unbraced): a unique integer solution or, SINGULAR of the time, none or infinitely
+    many."""
+    while True:
+        x, y = (int(v) for v in rng.integers(-3, 10, 2))
+        a, b = _coefficient(rng), _coefficient(rng)
+        if rng.random() < SINGULAR:
+            # The second a multiple of the first: its right side too (infinitely many), or not.
+            k = int(rng.choice([-2, -1, 2, 3]))
+            off = 0 if rng.random() < 0.5 else int(rng.integers(1, 6))
+            rows = [(a, b, a * x + b * y), (k * a, k * b, k * (a * x + b * y) + off)]
+        else:
+            # One unknown of the second may be left out (`x=3`); the two are never parallel.
+            c, d = (0 if rng.random() < 0.15 else _coefficient(rng) for _ in range(2))
+            if c * b == d * a:
+                continue
+            rows = [(a, b, a * x + b * y), (c, d, c * x + d * y)]
+        first, second = (_equation(*row, rng) for row in rows[:: int(rng.choice([1, -1]))])
+        if max(glyph_count(first), glyph_count(second)) <= 12 and \
+                solvable(f"{first};{second}"):
+            return first, second
+
+
+def _coefficient(rng: np.random.Generator) -> int:
+    """Small, as in homework: 1 and 2 the likeliest, a quarter negative."""
+    return int(rng.choice([1, 1, 2, 2, 3, 4, 5])) * (1 if rng.random() < 0.75 else -1)
+
+
+def _equation(a: int, b: int, c: int, rng: np.random.Generator) -> str:
+    """`ax+by=c`, its terms sometimes the other way round."""
+    terms = [signed_term(a, "x"), signed_term(b, "y")]
+    if rng.random() < 0.2:
+        terms.reverse()
+    return "".join(terms).removeprefix("+") + f"={c}"
+
+
+def one_root(bank: dict[str, list[Crop]], rng: np.random.Generator,
+             label: str | None) -> Written:
+    """A problem of the `roots` kind: a line with square roots, of a form of ROOT_FORMS."""
+    form = ROOT_FORMS[rng.integers(len(ROOT_FORMS))]
+    text = random_root(rng, form)
+    row, _ = written_row(text, bank, rng, label)
+    return Written(text, form, expected_label(text), label, (row,))
+
+
+def random_root(rng: np.random.Generator, form: str) -> str:
+    """A solvable line of square roots in composed's notation: `r{16}` (alone), `r{49}+2`
+    (term), `2r{3}` (coefficient), `r{9+16}` or `r{(9+16)}` (sum), `3r{2}×r{2}` (product)."""
+    while True:
+        root = f"r{{{_radicand(rng)}}}"
+        if form == "alone":
+            text = root
+        elif form == "term":
+            number, operator = rng.integers(1, 20), rng.choice(["+", "-", "×"])
+            text = f"{root}{operator}{number}" if rng.random() < 0.6 else \
+                f"{number}{operator}{root}"
+        elif form == "coefficient":
+            text = f"{rng.integers(2, 10)}{root}"
+        elif form == "sum":
+            a, b = (int(v) for v in rng.integers(1, 50, 2))
+            if rng.random() < 0.5:  # squares that sum to a square: √(9+16)
+                a, b = ((3, 4), (6, 8), (5, 12), (8, 15), (9, 12))[rng.integers(5)]
+                a, b = a * a, b * b
+            inner = f"{a}{rng.choice(['+', '+', '-'])}{b}"
+            text = f"r{{({inner})}}" if rng.random() < 0.4 else f"r{{{inner}}}"
+        else:
+            factor = "" if rng.random() < 0.4 else str(rng.integers(2, 10))
+            text = f"{factor}{root}×r{{{_radicand(rng)}}}"
+        if glyph_count(text) <= 12 and solvable(text):
+            return text
+
+
+def _radicand(rng: np.random.Generator) -> str:
+    """A number under a root: a perfect square 60% of the time, so the result is whole."""
+    if rng.random() < 0.6:
+        return str(int(rng.integers(2, 13)) ** 2)
+    return str(rng.integers(2, 30))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a page's problems are: their maker and the structures it names, in report order."""
+
+    make: Callable[[dict[str, list[Crop]], np.random.Generator, str | None], Written]
+    structures: tuple[str, ...]
+    count: tuple[int, int] = LINES  # problems on a page, both included
+
+
+KINDS = {"lines": Kind(one_line, STRUCTURES),
+         "systems": Kind(one_system, ("braced", "unbraced"), (1, 4)),  # 2-8 rows
+         "roots": Kind(one_root, ROOT_FORMS)}
 
 
 def draw_page(index: int, bank: dict[str, list[Crop]], rng: np.random.Generator,
               kind: str = "lines") -> Page:
-    count = int(rng.integers(LINES[0], LINES[1] + 1))
+    low, high = KINDS[kind].count
+    count = int(rng.integers(low, high + 1))
     numbering = str(rng.choice(NUMBERINGS, p=NUMBERING_WEIGHTS))
-    problems = tuple(KINDS[kind](bank, rng, label_text(numbering, k + 1))
+    problems = tuple(KINDS[kind].make(bank, rng, label_text(numbering, k + 1))
                      for k in range(count))
     portrait = rng.random() < 0.7  # a worksheet is most often taken upright
     # One writer for the page: the pen and ink compose draws, taken from a composed `1`.
@@ -282,16 +450,47 @@ def photograph_page(page: Page, paper: str, rng: np.random.Generator) -> Photo:
                        (left + row.indent * height, first + baseline * height), height, pen)
         row_boxes.append(cv2.boundingRect(cv2.findNonZero(drawn)))
         np.maximum(mask, drawn, out=mask)
+    problem_boxes, start = [], 0
+    for problem in page.problems:
+        boxes = row_boxes[start : start + len(problem.rows)]
+        start += len(problem.rows)
+        if problem.brace is not None:
+            boxes.append(draw_brace(problem.brace, _union(boxes), mask, left, height, pen))
+        problem_boxes.append(_union(boxes))
     mask = pencil_grain(mask, effects, rng)
     text = (left, first + rows[0].top * height, widest * height, block * height)
     jpeg, matrix = photograph_mask(mask, effects, ink, rng, rules, text, TILT)
-    corners, start = [], 0
-    for problem in page.problems:
-        x, y, w, h = _union(row_boxes[start : start + len(problem.rows)])
-        start += len(problem.rows)
+    corners = []
+    for x, y, w, h in problem_boxes:
         box = np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
         corners.append(box if matrix is None else cv2.transform(box[None], matrix)[0])
     return Photo(page, paper, jpeg, tuple(corners))
+
+
+def draw_brace(brace: Brace, rows: Box, mask: np.ndarray, left: float, height: float,
+               pen: float) -> Box:
+    """Draw the brace into `mask` beside its rows' ink (`rows`, px), the page's margin `left`
+    px and its digits `height` px; its box, px."""
+    tall = rows[3] / height + 2 * brace.reach
+    # A `{` from its top end round to its point at the left and back down, one stroke.
+    w, point = brace.width, brace.point * tall
+    corners = np.array([(w, 0.0), (0.4 * w, 0.1 * tall), (0.4 * w, point - 0.06 * tall),
+                        (0.0, point), (0.4 * w, point + 0.06 * tall),
+                        (0.4 * w, 0.9 * tall), (w, tall)])
+    part = Part(stroke_field(_rounded(corners)), 0.0, 0.0, 0.0, "{")
+    drawn = render([(part, 0.0, 0.0)], mask.shape,
+                   (left + brace.left * height, rows[1] - brace.reach * height), height, pen)
+    np.maximum(mask, drawn, out=mask)
+    return cv2.boundingRect(cv2.findNonZero(drawn))
+
+
+def _rounded(points: np.ndarray, times: int = 2) -> np.ndarray:
+    """Chaikin's corner cutting: the polyline's corners rounded, its ends kept."""
+    for _ in range(times):
+        cut = np.concatenate([[0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b]
+                              for a, b in itertools.pairwise(points)])
+        points = np.concatenate([points[:1], cut, points[-1:]])
+    return points - points.min(axis=0)
 
 
 def _union(boxes: Sequence[Box]) -> Box:
@@ -388,6 +587,12 @@ class Outcome:
         return problem is not None and \
             problem.expression == self.photo.page.problems[line].expected
 
+    def result_right(self, line: int) -> bool:
+        """Whether the line's problem has the result of the line's expected reading."""
+        problem, truth = self.read(line), self.photo.page.problems[line]
+        return problem is not None and truth.answer is not None and \
+            problem.result == truth.answer
+
     def label_right(self, line: int) -> bool:
         """Whether the line's problem has the page's label for it, or none where it has none."""
         problem = self.read(line)
@@ -467,14 +672,17 @@ def report(outcomes: list[Outcome], n: int, seed: int, kind: str, seconds: float
     for paper in PAPERS:
         print(summary_line(paper, [o for o in outcomes if o.photo.paper == paper]))
     print(summary_line("all", outcomes))
-    print("-- lines read exactly by structure (each line once on every paper)")
-    for structure in STRUCTURES:
+    print("-- lines read exactly, and results right, by structure (each line once on every "
+          "paper)")
+    structures = KINDS[kind].structures
+    for structure, group in [*((s, (s,)) for s in structures), ("all", structures)]:
         mine = [(o, k) for o in outcomes for k, p in enumerate(o.photo.page.problems)
-                if p.structure == structure]
+                if p.structure in group]
         found = sum(o.match.found[k] is not None for o, k in mine)
         exact = sum(o.exact(k) for o, k in mine)
+        right = sum(o.result_right(k) for o, k in mine)
         print(f"{structure:13s} lines {len(mine):4d}  found {_share(found, len(mine))}  "
-              f"exact {_share(exact, len(mine))}")
+              f"exact {_share(exact, len(mine))}  result {_share(right, len(mine))}")
     for labelled, which in ((True, "labelled"), (False, "unlabelled")):
         mine = [(o, k) for o in outcomes for k, p in enumerate(o.photo.page.problems)
                 if (p.label is not None) == labelled and o.match.found[k] is not None]
@@ -513,7 +721,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="pages per paper (default 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kind", choices=tuple(KINDS), default="lines",
-                        help="what the problems are (systems and roots to come)")
+                        help="what the problems are: lines of expressions (default), "
+                        "systems of two equations, lines with square roots")
     parser.add_argument("--save", type=Path, help="write the JPEGs of pages not all right here "
                         "(not the repo)")
     args = parser.parse_args()

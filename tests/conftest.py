@@ -7,7 +7,7 @@ from benchmarks.composed import Crop
 from recognizer.training.glyphs import draw_glyph
 
 _CLASSES = (*"0123456789", "plus", "minus", "cross", "asterisk", "dot", "obelus", "slash",
-            "lparen", "rparen")
+            "lparen", "rparen", "y")
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
 """The worksheet benchmark's pages and line matching: no data folder needed (the symbol bank is
 drawn with recognizer.training.glyphs, see conftest)."""
 
+import dataclasses
 import itertools
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from benchmarks.pages import (
     LINES,
     MIN_GAP,
     PAPERS,
+    ROOT_FORMS,
     Page,
     Photo,
     Row,
@@ -25,6 +28,7 @@ from benchmarks.pages import (
     photograph_page,
 )
 from recognizer.decode import decode_image
+from recognizer.solve import is_system
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +164,54 @@ def test_without_the_data_folder_the_benchmark_says_so_and_fails(tmp_path, monke
     with pytest.raises(SystemExit) as exited:
         pages.main()
     assert "absent" in str(exited.value.code)  # a message: exit status 1
+
+
+def test_a_system_is_one_problem_of_two_rows_whose_truth_joins_its_equations(bank) -> None:
+    pages_ = [draw_page(index, bank, np.random.default_rng([index, 300]), "systems")
+              for index in range(6)]
+    systems = [p for page in pages_ for p in page.problems]
+    assert all(1 <= len(page.problems) <= 4 for page in pages_)
+    assert {p.structure for p in systems} == {"braced", "unbraced"}
+    for problem in systems:
+        first, second = problem.text.split(";")
+        assert problem.expected == f"{expected_label(first)};{expected_label(second)}"
+        assert len(problem.rows) == 2 and (problem.brace is not None) == \
+            (problem.structure == "braced")
+        # The recognizer joins them even without a brace: one has both unknowns.
+        assert is_system(expected_label(first), expected_label(second))
+        assert problem.answer is not None
+        # Only the first row carries the label; the second starts under the first's equation.
+        assert problem.rows[1].indent > 0 or not problem.label
+    answers = [p.answer for p in systems]
+    assert all(a.startswith("x = ") for a in answers[:10] if "solution" not in a)
+
+
+def test_a_braced_systems_truth_box_spans_its_rows_and_brace(bank) -> None:
+    page = draw_page(1, bank, np.random.default_rng([1, 300]), "systems")
+    k = next(k for k, p in enumerate(page.problems) if p.brace)  # this seed has one
+    photo = photograph_page(page, "clean", np.random.default_rng(0))
+    x, y, w, h = photo.boxes()[k]
+    ink = decode_image(photo.jpeg).min(axis=2) < 150
+    # The brace: what the page without it lacks, tall and thin, as tall as the box.
+    problems = list(page.problems)
+    problems[k] = dataclasses.replace(problems[k], brace=None)
+    bare = photograph_page(dataclasses.replace(page, problems=tuple(problems)), "clean",
+                           np.random.default_rng(0))
+    bx, _, bw, bh = cv2.boundingRect(cv2.findNonZero(
+        (ink & ~(decode_image(bare.jpeg).min(axis=2) < 150)).astype(np.uint8)))
+    assert bh > 0.9 * h and bw < 0.3 * bh and x <= bx and bx + bw < x + w
+    # Right of it, two rows of writing with blank between them.
+    rows = ink[y : y + h, bx + bw + 2 : x + w].any(axis=1)
+    assert np.count_nonzero(np.diff(rows.astype(np.int8)) == 1) + rows[0] == 2
+
+
+def test_root_pages_draw_every_form_with_its_canonical_truth(bank) -> None:
+    problems = [p for index in range(6) for p in
+                draw_page(index, bank, np.random.default_rng([index, 300]), "roots").problems]
+    assert {p.structure for p in problems} == set(ROOT_FORMS)
+    for problem in problems:
+        (row,) = problem.rows
+        assert problem.expected == expected_label(problem.text)
+        assert problem.expected.count("√") == problem.text.count("r{") > 0
+        assert [part.char for part, _, _ in row.parts].count("√") == problem.text.count("r{")
+        assert problem.answer is not None
