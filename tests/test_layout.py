@@ -229,3 +229,11 @@ def test_a_long_root_takes_its_radicands_first_symbol():
     segments = [root, seg(150, 100, 30, 60), seg(200, 120, 30, 30), seg(250, 100, 30, 60),
                 seg(290, 100, 30, 60)]
     assert best_tokens(segments, ["sqrt", "9", "plus", "1", "6"]) == "√(9+16)"
+
+
+def test_y_outside_an_equation_keeps_a_tenth_of_its_odds():
+    segments = [seg(100, 100, 30, 60), seg(150, 110, 30, 50), seg(200, 120, 30, 30),
+                seg(250, 100, 30, 60)]
+    expression = dict(arrange(segments, probs("2", "y", "plus", "1"))[1].candidates)
+    equation = dict(arrange(segments, probs("2", "y", "equals", "1"))[1].candidates)
+    assert expression["y"] == 0.1 * equation["y"]
