@@ -119,22 +119,39 @@ class _Model:
 
 
 class SymbolClassifier:
-    """Probabilities over `recognizer.labels.SYMBOLS` for a batch of normalised symbols."""
+    """Probabilities over `recognizer.labels.SYMBOLS` for a batch of normalised symbols.
+
+    Classes the symbol model lacks (`y`, `sqrt`) come from `added.tflite`, a model of every
+    class: its probability for them is taken from the symbol model's classes in proportion, so
+    a symbol it finds ordinary reads as the symbol model reads it. Retraining the symbol model
+    itself with the new classes moved every other class too (models/README.md).
+    """
 
     def __init__(self, models_dir: Path = MODELS_DIR) -> None:
         self.symbols = _Model(models_dir / "symbols.tflite")
         self.digits = _Model(models_dir / "digits.tflite")
-        # The card names the model's classes; map them onto ours by name.
+        # The cards name the models' classes; map them onto ours by name.
         card = json.loads((models_dir / "symbols.json").read_text())
         self._columns = [SYMBOLS.index(name) for name in card["classes"]]
         if card["classes"][: len(DIGITS)] != list(DIGITS):
             raise ValueError("the symbol model must list the digits first")
+        self.added: _Model | None = None
+        if (models_dir / "added.tflite").exists():
+            self.added = _Model(models_dir / "added.tflite")
+            added = json.loads((models_dir / "added.json").read_text())["classes"]
+            # Of the added model's outputs, those of the classes the symbol model lacks.
+            self._new = [k for k, name in enumerate(added) if name not in card["classes"]]
+            self._new_columns = [SYMBOLS.index(added[k]) for k in self._new]
 
     def classify(self, images: np.ndarray) -> np.ndarray:
         probs = np.zeros((len(images), len(SYMBOLS)), np.float32)
         if len(images) == 0:
             return probs
         probs[:, self._columns] = self.symbols.predict(images)
+        if self.added is not None and self._new:
+            new = self.added.predict(images)[:, self._new]
+            probs[:, self._columns] *= 1 - new.sum(axis=1, keepdims=True)
+            probs[:, self._new_columns] = new
         digits = probs[:, : len(DIGITS)]
         is_digit = digits.sum(axis=1)
         rows = np.flatnonzero(is_digit > 0.02)  # the digit model only where it matters

@@ -9,6 +9,8 @@ DIGITS = tuple("0123456789")
 # New classes go at the end, so that a model's existing class indices keep their meaning.
 SYMBOLS = (*DIGITS, "plus", "minus", "cross", "dot", "asterisk", "obelus", "slash",
            "lparen", "rparen", "equals", "y", "sqrt")
+# Classes only the added model knows (models/added.tflite); the symbol model knows the rest.
+ADDED = ("y", "sqrt")
 
 # How each class is shown to a user.
 GLYPH = {**{d: d for d in DIGITS}, "plus": "+", "minus": "−", "cross": "×", "dot": "·",

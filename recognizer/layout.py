@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.labels import ADDED, DIGITS, SYMBOLS
 from recognizer.segment import Segment
 
 # What each class can stand for in the canonical alphabet (besides the cases decided here).
@@ -309,11 +309,18 @@ class _Layout:
         forced = self.segments[i].forced
         if forced:
             return Slot(((forced if forced == "=" else "/", 1.0),), i, role, forced)
-        ranked = np.argsort(self.probs[i])[::-1][:TOP_K]
         scores: dict[str, float] = {}
-        for c in ranked:
+        # The TOP_K likeliest classes that can stand here (a lone √ cannot), and the added
+        # classes beside them rather than in their place: y is a rare reading, never one
+        # that crowds out a bracket.
+        taken = 0
+        for c in np.argsort(self.probs[i])[::-1]:
+            if taken == TOP_K:
+                break
             name, p = SYMBOLS[int(c)], float(self.probs[i][c])
-            for token, share in self._meanings(name, i, place):
+            meanings = self._meanings(name, i, place)
+            taken += bool(meanings) and name not in ADDED
+            for token, share in meanings:
                 scores[token] = scores.get(token, 0.0) + p * share
         ordered = sorted(scores.items(), key=lambda kv: -kv[1])
         return Slot(tuple(ordered), i, role, self.top(i))

@@ -202,12 +202,13 @@ def _weight(members: Sequence[int], boxes: Sequence[Box], height: float) -> floa
                for _, _, w, h in (boxes[i] for i in members))
 
 
-def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bool]) -> int:
+def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bool],
+                 digits: Sequence[bool]) -> int:
     """How many of a line's first symbols (left to right, with their most probable classes,
-    and whether each is likely enough a `)`) number the problem rather than belong to it: one or two
-    symbols closed by a `)` that nothing opened (`1)`, `a)`, `12)`), or digits and a dot on
-    their baseline set apart from what follows or before no digit (`3.`). 0 when the line has
-    no label."""
+    whether each is likely enough a `)`, and whether it may be a digit) number the problem
+    rather than belong to it: one or two symbols closed by a `)` that nothing opened (`1)`,
+    `a)`, `12)`), or digits and a dot on their baseline set apart from what follows or before
+    no digit (`3.`). 0 when the line has no label."""
     height = digit_height(boxes) or 1.0
     for k in (1, 2):
         if len(names) <= k + 1:
@@ -225,7 +226,6 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
         # it; a label's stands further, or before `x`, `(`...
         before = x - (boxes[k - 1][0] + boxes[k - 1][2])
         apart = after >= 0.8 * height and after >= 2 * before
-        if all(n.isdigit() for n in names[:k]) and dot and (
-                apart or not names[k + 1].isdigit()):
+        if all(n.isdigit() for n in names[:k]) and dot and (apart or not digits[k + 1]):
             return k + 1
     return 0

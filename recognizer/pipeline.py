@@ -17,7 +17,7 @@ from recognizer.classify import default_classifier
 from recognizer.clean import Cleaned, clean, deskewed
 from recognizer.decode import decode_image, read_header
 from recognizer.grammar import best_reading
-from recognizer.labels import GLYPH, SYMBOLS
+from recognizer.labels import ADDED, DIGITS, GLYPH, SYMBOLS
 from recognizer.layout import Slot, arrange
 from recognizer.lines import MAX_LINES, Line, find_lines, label_length
 from recognizer.normalize import normalize_symbol
@@ -29,7 +29,10 @@ from recognizer.types import Alternative, Problem, Recognition, RecognizerError,
 MAX_SYMBOLS = 400  # on a page
 MAX_LINE_SYMBOLS = 100
 _RPAREN = SYMBOLS.index("rparen")
-_LABEL_BRACKET = 0.2  # the probability of `)` at which a line's second symbol closes a label
+_LABEL_CLASSES = np.array([name not in ADDED for name in SYMBOLS], np.float32)
+# The probability at which a line's second symbol may close a label as `)`, or may be the
+# digit a decimal point needs after it.
+_LABEL_BRACKET = 0.2
 # Long side the photo is read at: first WORK_SIDE, then MAX_SIDE if the writing came out smaller
 # than MIN_TEXT_HEIGHT, then FULL_SIDE if it is still small (a few words in a corner of a large
 # scan). Telegram sends 1280 px photos; a JPEG is decoded at 1/2, 1/4 or 1/8 scale straight
@@ -238,13 +241,15 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     classify = default_classifier().classify
     probs = classify(images)
     boxes = [s.box for s in segments]
+    # Labels are digits, letters the models do not know, `)` and `.`: y and √ are no part.
     names = [s.forced or SYMBOLS[int(c)]
-             for s, c in zip(segments, probs.argmax(axis=1), strict=True)]
+             for s, c in zip(segments, (probs * _LABEL_CLASSES).argmax(axis=1), strict=True)]
     # A `)` after one or two symbols at the start of a line is a label's, even when the model
     # leans to a 1 or a 7 for it: nothing opened it.
     closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, probs,
                                                                             strict=True)]
-    length = label_length(boxes, names, closes)
+    digits = (probs[:, : len(DIGITS)].sum(axis=1) >= _LABEL_BRACKET).tolist()
+    length = label_length(boxes, names, closes, digits)
     if not length and aside:  # far apart and no label: a stray mark
         segments, probs = segments[aside:], probs[aside:]
     whole = _laid_out(segments, probs, classify)

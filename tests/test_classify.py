@@ -23,16 +23,19 @@ def drawn(name: str, thickness: int = 5) -> np.ndarray:
     elif name == "7":
         cv2.line(ink, (30, 15), (90, 15), 255, thickness)
         cv2.line(ink, (90, 15), (50, 105), 255, thickness)
+    elif name == "sqrt":  # tick, V and a bar
+        cv2.polylines(ink, [np.int32([(10, 70), (22, 62), (40, 105), (58, 15), (112, 15)])],
+                      False, 255, thickness)
     return ink
 
 
 def test_models_ship_with_cards():
-    for stem in ("symbols", "digits"):
+    for stem in ("symbols", "digits", "added"):
         assert (MODELS_DIR / f"{stem}.tflite").stat().st_size < 150_000
         assert (MODELS_DIR / f"{stem}.json").is_file()
 
 
-@pytest.mark.parametrize("name", ["1", "plus", "minus", "lparen", "7"])
+@pytest.mark.parametrize("name", ["1", "plus", "minus", "lparen", "7", "sqrt"])
 @pytest.mark.parametrize("thickness", [3, 7])
 def test_drawn_symbols_are_classified(name, thickness):
     probs = default_classifier().classify(normalize_symbol(drawn(name, thickness))[None])
@@ -68,3 +71,18 @@ def test_batch_larger_than_the_largest_bucket_matches_one_by_one():
     alone = np.concatenate([classifier.classify(image[None]) for image in batch])
     assert together.shape == (70, len(SYMBOLS))
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_the_added_model_only_adds_its_classes(tmp_path):
+    # The same models without added.tflite: the symbol model's classes keep their odds to
+    # one another, whatever share the added classes take.
+    for name in ("symbols.tflite", "symbols.json", "digits.tflite", "digits.json"):
+        (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
+    batch = np.stack([normalize_symbol(drawn(n)) for n in ("1", "plus", "7", "sqrt")])
+    alone = SymbolClassifier(tmp_path).classify(batch)
+    both = default_classifier().classify(batch)
+    added = [SYMBOLS.index(name) for name in ("y", "sqrt")]
+    assert not alone[:, added].any()
+    kept = [k for k in range(len(SYMBOLS)) if k not in added]
+    share = 1 - both[:, added].sum(axis=1, keepdims=True)
+    assert np.allclose(both[:, kept], alone[:, kept] * share, atol=1e-5)

@@ -74,30 +74,27 @@ def test_a_tall_bracket_around_a_fraction_stays_with_it():
 
 
 def test_labels_close_with_a_bracket_or_a_set_apart_dot():
-    digits = row(0, [100, 140, 180])
-    def closes(names: list[str]) -> list[bool]:
-        return [name == "rparen" for name in names]
+    rest = row(0, [100, 140, 180])
 
-    names = ["1", "rparen", "2", "plus", "3"]
-    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names, closes(names)) == 2
+    def length(boxes: list, names: list[str], closes: list[bool] | None = None) -> int:
+        closes = closes or [name == "rparen" for name in names]
+        return label_length(boxes, names, closes, [name.isdigit() for name in names])
+
+    assert length([(0, 0, 25, H), (30, 0, 12, H), *rest], ["1", "rparen", "2", "plus", "3"]) == 2
     # A `)` the model took for a 1 still closes a label when it may be one, set apart from
     # the math; close to it, it is the math's (`55/15`).
-    names = ["a", "1", "2", "plus", "3"]
-    assert label_length([(0, 0, 25, H), (30, 0, 12, H), *digits], names,
-                        [False, True, False, False, False]) == 2
-    names = ["5", "5", "slash", "1", "5"]
-    assert label_length([(0, 0, 25, H), (30, 0, 25, H), (60, 0, 15, H), (80, 0, 25, H),
-                         (110, 0, 25, H)], names, [False, False, True, False, False]) == 0
-    names = ["3", "dot", "2", "plus", "3"]
-    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), *digits], names, closes(names)) == 2
+    assert length([(0, 0, 25, H), (30, 0, 12, H), *rest], ["a", "1", "2", "plus", "3"],
+                  [False, True, False, False, False]) == 2
+    assert length([(0, 0, 25, H), (30, 0, 25, H), (60, 0, 15, H), (80, 0, 25, H),
+                   (110, 0, 25, H)], ["5", "5", "slash", "1", "5"],
+                  [False, False, True, False, False]) == 0
+    assert length([(0, 0, 25, H), (30, 34, 6, 6), *rest], ["3", "dot", "2", "plus", "3"]) == 2
     # A decimal point: close to the next digit.
-    names = ["7", "dot", "7", "2", "plus", "3"]
-    assert label_length([(0, 0, 25, H), (30, 34, 6, 6), (44, 0, 25, H), *digits], names,
-                        closes(names)) == 0
+    assert length([(0, 0, 25, H), (30, 34, 6, 6), (44, 0, 25, H), *rest],
+                  ["7", "dot", "7", "2", "plus", "3"]) == 0
     # Brackets that open before they close are math.
-    names = ["lparen", "1", "rparen", "2", "plus", "3"]
-    assert label_length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *digits], names,
-                        closes(names)) == 0
+    assert length([(0, 0, 12, H), (20, 0, 25, H), (50, 0, 12, H), *rest],
+                  ["lparen", "1", "rparen", "2", "plus", "3"]) == 0
 
 
 def test_marks_alone_are_still_read_as_a_line():
@@ -135,4 +132,6 @@ def test_two_fractions_on_close_lines_stay_two_lines():
 def test_a_dot_before_anything_but_a_digit_is_a_labels():
     boxes = [(0, 0, 25, H), (30, 34, 6, 6), (44, 10, 25, 30), *row(0, [100, 140])]
     names = ["1", "dot", "cross", "2", "plus"]
-    assert label_length(boxes, names, [False] * 5) == 2
+    assert label_length(boxes, names, [False] * 5, [True, False, False, True, False]) == 2
+    # A digit read as something else is still a digit the decimal point may stand before.
+    assert label_length(boxes, names, [False] * 5, [True, False, True, True, False]) == 0

@@ -1,4 +1,4 @@
-"""Train both symbol models and write them, with their cards, to models/.
+"""Train the three models (digits, symbols, added) and write them, with their cards, to models/.
 
     python -m recognizer.training --data ../shared/data --out models/
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.labels import ADDED, DIGITS, SYMBOLS
 from recognizer.training import datasets
 from recognizer.training.augment import augment
 from recognizer.training.glyphs import DIGIT_VARIANTS, OPERATOR_GLYPHS, draw_glyph
@@ -32,6 +32,9 @@ NOTES = {
     "dot": "one class; the layout reads a dot on the baseline as a decimal point and a raised "
     "one as multiplication",
     "cross": "one class for × and the letter x; the layout and grammar choose by context",
+    "added": "added.tflite knows every class but serves only those symbols.tflite lacks (y, "
+    "sqrt): their probability is taken from the symbol model's classes in proportion "
+    "(recognizer/classify.py), so retraining for new classes leaves the others as they were",
     "y": "the letter y, from BHMSDS and UNIPEN's lowercase y (not drawn: no synthetic y)",
     "sqrt": "the radical sign's own stroke (tick, V and the bar over the radicand), drawn by "
     "glyphs.py with bars 0.8-5 digits long; the radicand is not part of it",
@@ -81,7 +84,7 @@ def main() -> None:
                         help="channels of the first full-resolution layer (the network's size)")
     parser.add_argument("--unipen", action="store_true",
                         help="add UNIPEN's training writers (drawn from their pen strokes)")
-    parser.add_argument("--only", choices=("digits", "symbols"),
+    parser.add_argument("--only", choices=("digits", "symbols", "added"),
                         help="train one model (each is seeded on its own, so this reproduces it)")
     args = parser.parse_args()
     # TensorFlow (the train extra) only once there is training to do: --help works without it.
@@ -116,7 +119,7 @@ def main() -> None:
                         clean_fraction=0.5))  # the symbol model already guards against odd shapes
         print(f"digit model done in {time.time() - started:.0f} s", flush=True)
 
-    if args.only != "digits":  # symbol model: every class, digits subsampled
+    if args.only != "digits":  # symbol and added models: every class, digits subsampled
         keep = rng.choice(len(mnist_inks), 20000, replace=False)
         some = slice(None, None, 3)  # in step with the third of MNIST kept here
         # UNIPEN: every operator, and its digits as MNIST's are, a third of them.
@@ -127,10 +130,17 @@ def main() -> None:
                     + variants[1][some] + [up_names[k] for k in up_keep])
         counts = {name: op_names.count(name) for name in OPERATOR_GLYPHS}
         synth = synthetic({name: max(600, 3200 - counts[name]) for name in OPERATOR_GLYPHS}, rng)
-        cards["symbols"] = train_and_convert(
-            op_inks + synth[0], op_names + synth[1], SYMBOLS, args.out / "symbols",
-            TrainConfig(epochs=args.symbol_epochs, seed=args.seed, augment=augment,
-                        width=args.width))
+        inks, names = op_inks + synth[0], op_names + synth[1]
+        # The symbol model knows all but the added classes; the added model knows every class,
+        # so that it can tell which symbols are none of its own.
+        for stem, classes in (("symbols", tuple(c for c in SYMBOLS if c not in ADDED)),
+                              ("added", SYMBOLS)):
+            if args.only in (None, stem):
+                kept = [k for k, name in enumerate(names) if name in classes]
+                cards[stem] = train_and_convert(
+                    [inks[k] for k in kept], [names[k] for k in kept], classes,
+                    args.out / stem, TrainConfig(epochs=args.symbol_epochs, seed=args.seed,
+                                                 augment=augment, width=args.width))
 
     minutes = (time.time() - started) / 60
     for stem, card in cards.items():
@@ -142,7 +152,7 @@ def main() -> None:
         card["notes"] = NOTES
         # Without --unipen only the symbol model gets UNIPEN, and only its y.
         up_classes = ("digits, + - * / ( ) = x y" if args.unipen
-                      else "y" if stem == "symbols" else None)
+                      else "y" if stem == "added" else None)
         card["training_sets"] = [
             "MNIST train (60k)", "BHMSDS ids 0-1199", "MDAS train+val",
             *([f"UNIPEN train_r01_v07, split == train (CC BY 4.0; Guyon et al., ICPR 1994): "
