@@ -18,7 +18,7 @@ Box = tuple[int, int, int, int]
 MAX_LINES = 20
 _CORE = 0.15  # share of a box's height cut off at top and bottom before bands overlap
 _FULL = 0.6  # a symbol at least this share of the digit height is writing, not a mark
-_FRACTION_GAP = 0.8  # digit heights at most between a fraction bar and its numerator
+_FRACTION_GAP = 0.8  # digit heights at most between a fraction bar and its numerator's band
 _MARK_GAP = 1.0  # digit heights: small marks further from any line are specks, not exponents
 _SIDE_GAP = 4.0  # digit heights of blank beside a line beyond which writing is apart
 _TALL = 1.8  # digit heights: a thin part this tall may be a brace over two lines
@@ -132,22 +132,20 @@ def _substantial(bands: list[list[int]], boxes: Sequence[Box],
 
 
 def _stacked_on(band: list[int], other: list[int], boxes: Sequence[Box], height: float) -> bool:
-    """Do at least half of the full-size symbols of `band` stand right over (or under) a
-    fraction bar of `other`? (Half: on a tilted line the terms beside a fraction reach down to
-    its denominator's height. Right over: the next line under a fraction's denominator stands
-    under its bar too, but further.)"""
-    bars = [boxes[i] for i in other if _is_bar(boxes[i], height)]
+    """Do at least half of the full-size symbols of `band` stand over (or under) a fraction bar
+    of `other` that the band itself stands right next to? (Half: on a tilted line the terms
+    beside a fraction reach down to its denominator's height. Right next to: the next line
+    under a fraction's denominator stands under its bar too, but further; a fraction that is
+    a numerator stands on the bar with its own denominator.)"""
     full = [boxes[i] for i in band if _is_full(boxes[i], height)]
+    top, bottom = _top(band, boxes), max(boxes[i][1] + boxes[i][3] for i in band)
+    bars = [(bx, bw) for bx, by, bw, bh in (boxes[i] for i in other if _is_bar(boxes[i], height))
+            if max(by - bottom, top - (by + bh)) <= _FRACTION_GAP * height]
     if not bars or not full:
         return False
-
-    def on(symbol: Box, bar: Box) -> bool:
-        x, y, w, h = symbol
-        bx, by, bw, bh = bar
-        apart = max(by - (y + h), y - (by + bh))
-        return bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw and apart <= _FRACTION_GAP * height
-
-    return 2 * sum(any(on(symbol, bar) for bar in bars) for symbol in full) >= len(full)
+    stacked = [any(bx - 0.1 * bw <= x + w / 2 <= bx + 1.1 * bw for bx, bw in bars)
+               for x, _, w, _ in full]
+    return 2 * sum(stacked) >= len(stacked)
 
 
 def _is_full(box: Box, height: float) -> bool:

@@ -135,3 +135,12 @@ def test_a_dot_before_anything_but_a_digit_is_a_labels():
     assert label_length(boxes, names, [False] * 5, [True, False, False, True, False]) == 2
     # A digit read as something else is still a digit the decimal point may stand before.
     assert label_length(boxes, names, [False] * 5, [True, False, True, True, False]) == 0
+
+
+def test_a_fraction_over_a_fraction_beside_other_terms_is_one_line():
+    # 70 + (18/6)/8 − 8: the inner fraction stands on the main bar with its own denominator.
+    boxes = [(0, 84, 20, H), (25, 84, 20, H), (48, 95, 20, 20),  # 70+
+             (90, 0, 20, H), (120, 0, 20, H), (80, 46, 80, 4), (110, 54, 20, H),  # 18/6
+             (70, 104, 100, 5), (110, 114, 20, H),  # the main bar and its 8
+             (190, 104, 25, 5), (225, 84, 20, H)]  # −8
+    assert [len(line.members) for line in find_lines(boxes)] == [11]
