@@ -389,10 +389,9 @@ _EXPECTING_OPERAND = (_OPERAND, _EQUALS, _SIGNED)
 # the parser still accept them). A second '=' (a chain) is rarer than one misread symbol too.
 _UNUSUAL_SIGN = math.log(0.02)
 _CHAINED_EQUALS = math.log(0.1)
-# The unknown y is rarer on a page than the digits it resembles (4, 9, 7): read only when the
-# classifier is surer of it than of them (0.05 lost 11 of 35 systems' y to a digit on the
-# pages benchmark, 0.3 none more of composed's equations than 0.05).
-_RARE_Y = math.log(0.3)
+# The unknown y is far rarer on a page than the digits it resembles (4, 9, 7): read only when
+# the classifier is much surer of it than of them (docs/benchmarks.md, "Tried and not kept").
+_RARE_Y = math.log(0.05)
 _ACCEPTING = (_EQUALS, _INTEGER, _FRACTION, _CLOSED)
 
 

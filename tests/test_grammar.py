@@ -390,5 +390,5 @@ def test_a_root_is_decoded_with_its_radicand():
 
 
 def test_y_is_read_only_when_much_likelier_than_the_digit_it_resembles():
-    assert decode([[("2", 0.9)], [("y", 0.55), ("4", 0.45)]]) == ["2", "4"]
+    assert decode([[("2", 0.9)], [("y", 0.7), ("4", 0.3)]]) == ["2", "4"]
     assert decode([[("2", 0.9)], [("y", 0.99), ("4", 0.01)]]) == ["2", "y"]
