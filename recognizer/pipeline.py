@@ -242,13 +242,15 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     probs = classify(images)
     boxes = [s.box for s in segments]
     # Labels are digits, letters the models do not know, `)` and `.`: y and √ are no part.
+    known = probs * _LABEL_CLASSES
+    known /= np.maximum(known.sum(axis=1, keepdims=True), 1e-12)
     names = [s.forced or SYMBOLS[int(c)]
-             for s, c in zip(segments, (probs * _LABEL_CLASSES).argmax(axis=1), strict=True)]
+             for s, c in zip(segments, known.argmax(axis=1), strict=True)]
     # A `)` after one or two symbols at the start of a line is a label's, even when the model
     # leans to a 1 or a 7 for it: nothing opened it.
-    closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, probs,
+    closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, known,
                                                                             strict=True)]
-    digits = (probs[:, : len(DIGITS)].sum(axis=1) >= _LABEL_BRACKET).tolist()
+    digits = (known[:, : len(DIGITS)].sum(axis=1) >= _LABEL_BRACKET).tolist()
     length = label_length(boxes, names, closes, digits)
     if not length and aside:  # far apart and no label: a stray mark
         segments, probs = segments[aside:], probs[aside:]
