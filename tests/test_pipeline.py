@@ -332,3 +332,19 @@ def test_too_many_lines_or_symbols_on_a_line(monkeypatch):
     monkeypatch.setattr(pipeline, "MAX_LINES", 2)
     reading = recognize(jpeg(draw_expression("2+3\n12+34\n6÷2", 13)))
     assert reading.problems == () and "more than 2 lines" in reading.error
+
+
+def test_two_lines_of_a_system_are_one_problem():
+    from recognizer.types import Problem
+
+    def line(number: int, expression: str) -> Problem:
+        return Problem(expression, None, written=expression, sure=True, doubt=0.01,
+                       confidence=0.9, line=number, label=f"{number})",
+                       box=(10, 60 * number, 100, 40))
+
+    lines = [line(1, "2+3"), line(2, "2x+y=7"), line(3, "x-y=2"), line(4, "x=1"),
+             line(5, "y=2")]
+    joined = pipeline._systems(lines, [False, False, False, True, False])
+    assert [(p.line, p.expression, p.result) for p in joined] == [
+        (1, "2+3", None), (2, "2x+y=7;x-y=2", "x = 3, y = 1"), (4, "x=1;y=2", "x = 1, y = 2")]
+    assert joined[1].box == (10, 120, 100, 100) and joined[1].sure
