@@ -22,7 +22,7 @@ from recognizer.layout import Slot, arrange
 from recognizer.lines import MAX_LINES, Line, find_lines, label_length
 from recognizer.normalize import normalize_symbol
 from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_arcs, segment, split_touching
-from recognizer.solve import is_system, solve_tokens
+from recognizer.solve import problem_lines, solve_system, solve_tokens
 from recognizer.trust import doubt, is_sure
 from recognizer.types import Alternative, Problem, Recognition, RecognizerError, SymbolRead
 
@@ -145,29 +145,24 @@ def _read_line(number: int, line: Line, segments: list[Segment], box_scale: floa
 
 
 def _systems(problems: list[Problem], braced: list[bool]) -> list[Problem]:
-    """Two lines that are equations in x and y, joined by a brace or not solvable alone (each
-    has both unknowns), are one problem: a system, solved together."""
+    """Two lines that are equations in x and y, joined by a brace or one not solvable alone
+    (with both unknowns), are one problem: a system, solved together."""
     joined: list[Problem] = []
-    k = 0
-    while k < len(problems):
-        first = problems[k]
-        second = problems[k + 1] if k + 1 < len(problems) else None
-        if second is None or not is_system(first.expression, second.expression, braced[k]):
-            joined.append(first)
-            k += 1
+    for group in problem_lines([p.expression for p in problems], braced):
+        if len(group) == 1:
+            joined.append(problems[group[0]])
             continue
-        solution = solve_tokens(list(f"{first.expression};{second.expression}"))
+        first, second = (problems[k] for k in group)
+        solution = solve_system(first, second)
         doubt = max(first.doubt, second.doubt)
         joined.append(Problem(
             expression=solution.expression, result=solution.result,
             approximation=solution.approximation, error=solution.error,
-            written=f"{first.written};{second.written}",
-            confidence=round(first.confidence * second.confidence, 4),
+            written=solution.written, confidence=round(first.confidence * second.confidence, 4),
             symbols=first.symbols + second.symbols, doubt=doubt,
             sure=first.sure and second.sure and is_sure(doubt, solution.expression,
                                                         solution.result),
             line=first.line, label=first.label, box=_union([first.box, second.box])))
-        k += 2
     return joined
 
 
@@ -231,15 +226,16 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     take off its label and lay out the rest.
 
     `aside`: how many of the line's first symbols stand far to the left of the rest
-    (lines.Line.aside), dropped unless they are its label. What looks like a label (`1)`,
-    `3.`) is one only if the rest then reads at least as well as the whole line does, with
-    the label's own symbols' odds: `(1+3)²` whose `(` reads as a 1 keeps its bracket. Returns
-    the symbols laid out, their slots and the label as read ("1)", "3.", or "?)" for a
-    letter), if any.
+    (lines.Line.aside), dropped unless they are its label. What looks like a label closed by
+    a bracket (`1)`) is one only if the rest then reads at least as well as the whole line
+    does, with the label's own symbols' odds: `(1+3)²` whose `(` reads as a 1 keeps it; a dot
+    set apart is a label's by its place. Returns the symbols laid out, their slots and the
+    label as read ("1)", "3.", or "?)" for a letter), if any.
     """
     images = np.stack([normalize_symbol(s.ink) for s in segments])
     classify = default_classifier().classify
     probs = classify(images)
+    watch.lap("classify")
     boxes = [s.box for s in segments]
     # Labels are digits, letters the models do not know, `)` and `.`: y and √ are no part.
     known = probs * _LABEL_CLASSES

@@ -553,6 +553,26 @@ def is_system(first: str | None, second: str | None, braced: bool = False) -> bo
         braced or any(len(n) == 2 for n in names))
 
 
+def problem_lines(lines: Sequence[str | None],
+                  braced: Sequence[bool] | None = None) -> list[tuple[int, ...]]:
+    """Lines (canonical expressions, top to bottom) grouped into problems: a line alone, or two
+    lines that are one system (is_system; `braced`: a brace joins a line to the next)."""
+    groups: list[tuple[int, ...]] = []
+    k = 0
+    while k < len(lines):
+        pair = k + 1 < len(lines) and is_system(lines[k], lines[k + 1],
+                                                bool(braced and braced[k]))
+        groups.append((k, k + 1) if pair else (k,))
+        k += len(groups[-1])
+    return groups
+
+
+def solve_system(first: Solution, second: Solution) -> Solution:
+    """Two lines' readings solved together, as one system."""
+    return replace(solve_tokens(list(f"{first.expression};{second.expression}")),
+                   written=f"{first.written};{second.written}")
+
+
 def solve_tokens(tokens: Sequence[str]) -> Solution:
     """Parse and solve canonical tokens; problems go into Solution.error, never raised."""
     expression = canonical(tokens)
@@ -579,20 +599,10 @@ def solve_lines(text: str) -> list[tuple[str | None, Solution]]:
     for line in lines:
         match = _TYPED_LABEL.match(line)
         labelled.append((match.group(1) if match else None, line[match.end():] if match else line))
-    solved = [(label, solve_text(line)) for label, line in labelled]
-    joined: list[tuple[str | None, Solution]] = []
-    k = 0
-    while k < len(solved):
-        label, first = solved[k]
-        second = solved[k + 1][1] if k + 1 < len(solved) else None
-        if second is not None and is_system(first.expression, second.expression):
-            system = solve_tokens(list(f"{first.expression};{second.expression}"))
-            joined.append((label, replace(system, written=f"{first.written};{second.written}")))
-            k += 2
-        else:
-            joined.append((label, first))
-            k += 1
-    return joined
+    solved = [solve_text(line) for _, line in labelled]
+    return [(labelled[group[0]][0],
+             solve_system(*(solved[k] for k in group)) if len(group) == 2 else solved[group[0]])
+            for group in problem_lines([s.expression for s in solved])]
 
 
 def solve_text(text: str) -> Solution:
