@@ -31,7 +31,7 @@ _SPECK_SHARE = 0.15
 # are about half a digit tall, a writer's own digits rarely differ by more than a third.
 _LINE_SHARE = 0.7
 # A line with no `=` has nothing to solve for: y there is far more likely a misread 4 or `)`.
-_Y_OUTSIDE_EQUATIONS = 0.1
+_Y_OUTSIDE_EQUATIONS = 0.01
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ class _Layout:
     def _meanings(self, name: str, i: int, place: str) -> list[tuple[str, float]]:
         if name == "sqrt":  # a root sign with nothing under its bar (_radicals) is no root
             return []
-        if name == "y" and not self.is_equation:  # y is only solved for in an equation
+        if name == "y" and not self.is_equation:  # y is solved for only in an equation
             return [("y", _Y_OUTSIDE_EQUATIONS)]
         if name == "cross":  # × between numbers; the variable x in an equation or at an end
             if place == "base":  # × never carries an exponent

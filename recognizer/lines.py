@@ -201,12 +201,13 @@ def _weight(members: Sequence[int], boxes: Sequence[Box], height: float) -> floa
 
 
 def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bool],
-                 digits: Sequence[bool]) -> int:
+                 digits: Sequence[bool]) -> tuple[int, bool]:
     """How many of a line's first symbols (left to right, with their most probable classes,
     whether each is likely enough a `)`, and whether it may be a digit) number the problem
     rather than belong to it: one or two symbols closed by a `)` that nothing opened (`1)`,
     `a)`, `12)`), or digits and a dot on their baseline set apart from what follows or before
-    no digit (`3.`). 0 when the line has no label."""
+    no digit (`3.`). 0 when the line has no label; and whether its place alone makes it one (a
+    dot set apart), or the grammar should judge it against reading it as math."""
     height = digit_height(boxes) or 1.0
     for k in (1, 2):
         if len(names) <= k + 1:
@@ -217,7 +218,7 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
         # after it (a `/` in `55/15` stands close to the 1).
         closing = names[k] == "rparen" or (closes[k] and after >= 0.5 * height)
         if closing and "lparen" not in names[:k]:
-            return k + 1
+            return k + 1, False
         feet = [boxes[j][1] + boxes[j][3] for j in range(k)]
         dot = max(w, h) <= 0.35 * height and abs(y + h - max(feet)) <= 0.3 * height
         # A decimal point can stand half a digit from the next digit, and needs a digit after
@@ -225,5 +226,5 @@ def label_length(boxes: Sequence[Box], names: Sequence[str], closes: Sequence[bo
         before = x - (boxes[k - 1][0] + boxes[k - 1][2])
         apart = after >= 0.8 * height and after >= 2 * before
         if all(n.isdigit() for n in names[:k]) and dot and (apart or not digits[k + 1]):
-            return k + 1
-    return 0
+            return k + 1, apart
+    return 0, False

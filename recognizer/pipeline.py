@@ -226,11 +226,11 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     take off its label and lay out the rest.
 
     `aside`: how many of the line's first symbols stand far to the left of the rest
-    (lines.Line.aside), dropped unless they are its label. What looks like a label closed by
-    a bracket (`1)`) is one only if the rest then reads at least as well as the whole line
-    does, with the label's own symbols' odds: `(1+3)²` whose `(` reads as a 1 keeps it; a dot
-    set apart is a label's by its place. Returns the symbols laid out, their slots and the
-    label as read ("1)", "3.", or "?)" for a letter), if any.
+    (lines.Line.aside), dropped unless they are its label. A label closed by a bracket (`1)`)
+    is one only if the rest then reads at least as well as the whole line does, with the
+    label's own symbols' odds: `(1+3)²` whose `(` reads as a 1 keeps it; so is a dot before no
+    digit (`13.+7`: a speck); a dot set apart is a label's by its place. Returns the symbols
+    laid out, their slots and the label as read ("1)", "3.", or "?)" for a letter), if any.
     """
     images = np.stack([normalize_symbol(s.ink) for s in segments])
     classify = default_classifier().classify
@@ -247,7 +247,7 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     closes = [not s.forced and p[_RPAREN] >= _LABEL_BRACKET for s, p in zip(segments, known,
                                                                             strict=True)]
     digits = (known[:, : len(DIGITS)].sum(axis=1) >= _LABEL_BRACKET).tolist()
-    length = label_length(boxes, names, closes, digits)
+    length, placed = label_length(boxes, names, closes, digits)
     if not length and aside:  # far apart and no label: a stray mark
         segments, probs = segments[aside:], probs[aside:]
     whole = _laid_out(segments, probs, classify)
@@ -257,8 +257,8 @@ def classify_and_arrange(segments: list[Segment], watch: Stopwatch, aside: int =
     rest = _laid_out(segments[length:], probs[length:], classify)
     bracket = closes[length - 1] or names[length - 1] == "rparen"
     odds = sum(math.log(max(float(p.max()), 1e-12)) for p in probs[:length])
-    # A dot set apart is a label's by its place alone; a bracket may be the math's.
-    if bracket and _tokens(rest[1])[1] + odds < _tokens(whole[1])[1]:
+    # A bracket may be the math's, a dot a speck: the likelier reading wins.
+    if not placed and _tokens(rest[1])[1] + odds < _tokens(whole[1])[1]:
         return *whole, None
     number = names[: length - 1]
     label = ("".join(number) if all(n.isdigit() for n in number) else "?") + (

@@ -78,7 +78,7 @@ def test_labels_close_with_a_bracket_or_a_set_apart_dot():
 
     def length(boxes: list, names: list[str], closes: list[bool] | None = None) -> int:
         closes = closes or [name == "rparen" for name in names]
-        return label_length(boxes, names, closes, [name.isdigit() for name in names])
+        return label_length(boxes, names, closes, [name.isdigit() for name in names])[0]
 
     assert length([(0, 0, 25, H), (30, 0, 12, H), *rest], ["1", "rparen", "2", "plus", "3"]) == 2
     # A `)` the model took for a 1 still closes a label when it may be one, set apart from
@@ -132,9 +132,10 @@ def test_two_fractions_on_close_lines_stay_two_lines():
 def test_a_dot_before_anything_but_a_digit_is_a_labels():
     boxes = [(0, 0, 25, H), (30, 34, 6, 6), (44, 10, 25, 30), *row(0, [100, 140])]
     names = ["1", "dot", "cross", "2", "plus"]
-    assert label_length(boxes, names, [False] * 5, [True, False, False, True, False]) == 2
+    assert label_length(boxes, names, [False] * 5, [True, False, False, True, False]) == (2,
+                                                                                          False)
     # A digit read as something else is still a digit the decimal point may stand before.
-    assert label_length(boxes, names, [False] * 5, [True, False, True, True, False]) == 0
+    assert label_length(boxes, names, [False] * 5, [True, False, True, True, False])[0] == 0
 
 
 def test_a_fraction_over_a_fraction_beside_other_terms_is_one_line():
