@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from recognizer.labels import DIGITS, SYMBOLS
+from recognizer.labels import ADDED, DIGITS, SYMBOLS
 from recognizer.normalize import normalize_symbol
 from recognizer.types import ExpressionError
 
@@ -30,6 +30,8 @@ JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across su
 # _TWO_DIGITS_WIDE times the median digit's width) and each half above it; arcs read above it as
 # a cross are joined.
 _SURE = 0.9
+_ORIGINAL = [k for k, name in enumerate(SYMBOLS) if name not in ADDED]
+_STROKE = [SYMBOLS.index("slash"), SYMBOLS.index("1")]
 _TWO_DIGITS_WIDE = 1.6
 _WIDTH_SAMPLE = 3  # digits needed for their median width to be a single digit's
 # A cut between two digits leaves each in one piece (but for a clipped tip); one through a digit
@@ -389,31 +391,74 @@ def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) ->
     return Segment((part.x, part.y, part.w, part.h), own, part.forced)
 
 
-def join_arcs(segments: list[Segment], probs: np.ndarray,
-              classify: Callable[[np.ndarray], np.ndarray],
-              ) -> tuple[list[Segment], np.ndarray]:
-    """Join two neighbours that read as a cross together: a cursive x written as two arcs back
-    to back (`ɔc`), each of which alone looks like a digit or a parenthesis."""
-    pairs = [k for k in range(len(segments) - 1) if _could_be_arcs(segments[k], segments[k + 1])]
-    if not pairs:
-        return segments, probs
-    unions = [_union(segments[k], segments[k + 1]) for k in pairs]
-    union_probs = classify(np.stack([normalize_symbol(u.ink) for u in unions]))
-    cross = SYMBOLS.index("cross")
-    joined = {k: (union, p) for k, union, p in zip(pairs, unions, union_probs, strict=True)
-              if p[cross] >= _SURE}
-    out_segments, out_probs = [], []
-    k = 0
-    while k < len(segments):
-        if k in joined:
-            out_segments.append(joined[k][0])
-            out_probs.append(joined[k][1])
-            k += 2
-        else:
-            out_segments.append(segments[k])
-            out_probs.append(probs[k])
-            k += 1
-    return out_segments, np.array(out_probs)
+def join_pieces(segments: list[Segment], probs: np.ndarray,
+                classify: Callable[[np.ndarray], np.ndarray],
+                ) -> tuple[list[Segment], np.ndarray]:
+    """Join neighbours that read surely as one symbol together: a cursive x written as two
+    arcs back to back (`ɔc`), each of which alone looks like a digit or a parenthesis; a `5`
+    whose flag was lifted far off its body (the flag alone reads as a minus); a `/` broken
+    into pieces that meet corner to corner. Repeated while pieces join (a stroke in three)."""
+    while True:
+        pairs = {k: names for k in range(len(segments) - 1)
+                 for names in [_pieces_of(segments[k], segments[k + 1], probs[k : k + 2])]
+                 if names}
+        if not pairs:
+            return segments, probs
+        unions = {k: _union(segments[k], segments[k + 1]) for k in pairs}
+        union_probs = classify(np.stack([normalize_symbol(u.ink) for u in unions.values()]))
+        # Judged without y and √: a root sign needs something under its bar, and a 5's body
+        # under its lifted flag reads like a y.
+        totals = union_probs[:, _ORIGINAL].sum(axis=1)
+        joined = {k: (union, p) for (k, union), p, total
+                  in zip(unions.items(), union_probs, totals, strict=True)
+                  if sum(p[SYMBOLS.index(name)] for name in pairs[k]) >= _SURE * total}
+        if not joined:
+            return segments, probs
+        out_segments, out_probs = [], []
+        k = 0
+        while k < len(segments):
+            if k in joined:
+                out_segments.append(joined[k][0])
+                out_probs.append(joined[k][1])
+                k += 2
+            else:
+                out_segments.append(segments[k])
+                out_probs.append(probs[k])
+                k += 1
+        segments, probs = out_segments, np.array(out_probs)
+
+
+def _pieces_of(a: Segment, b: Segment, probs: np.ndarray) -> tuple[str, ...] | None:
+    """The symbols two neighbours may be the pieces of, by their shapes and places (and, for a
+    broken stroke, by each piece reading as a stroke itself)."""
+    if a.forced or b.forced:
+        return None
+    if _could_be_arcs(a, b):
+        return ("cross",)
+    if _could_be_flag(a, b):
+        return ("5",)
+    if _could_be_broken_slash(a, b) and probs[:, _STROKE].sum(axis=1).min() >= 0.5:
+        return ("slash", "1")  # one straight stroke, whichever it is
+    return None
+
+
+def _could_be_broken_slash(low: Segment, high: Segment) -> bool:
+    """Two upright strokes meeting corner to corner, the right one above the left: a `/` whose
+    stroke broke (a minus or an exponent stands apart from its neighbour's corner)."""
+    x, y, w, h = low.box
+    hx, hy, hw, hh = high.box
+    reach = 0.25 * max(h, hh)
+    return (h >= 1.2 * w and hh >= 1.2 * hw and x <= hx and hx - (x + w) <= reach
+            and hy + hh <= y + 0.3 * h and y - (hy + hh) <= reach)
+
+
+def _could_be_flag(body: Segment, flag: Segment) -> bool:
+    """A flat stroke from the right half of a body's top to well past it, above its upper third:
+    where a `5`'s flag lands when lifted off. A minus stands at mid-height."""
+    x, y, w, h = body.box
+    fx, fy, fw, fh = flag.box
+    return (fw >= 2 * fh and fh < 0.4 * h and fw <= 1.6 * w and h >= 0.8 * w
+            and x + 0.3 * w <= fx <= x + 1.8 * w and y - 0.8 * h <= fy + fh <= y + 0.3 * h)
 
 
 def _could_be_arcs(a: Segment, b: Segment) -> bool:

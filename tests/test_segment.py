@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from recognizer.labels import SYMBOLS
-from recognizer.segment import Segment, join_arcs, segment, split_touching
+from recognizer.segment import Segment, join_pieces, segment, split_touching
 from recognizer.types import ExpressionError
 
 
@@ -271,7 +271,7 @@ def arc(opens_left: bool) -> np.ndarray:
 
 def test_a_cursive_x_written_as_two_arcs_is_joined_when_they_read_as_a_cross():
     parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), arc(False))]
-    joined, probs = join_arcs(parts, sure_of("3", "6", p=0.9),
+    joined, probs = join_pieces(parts, sure_of("3", "6", p=0.9),
                               lambda images: sure_of("cross", p=0.95))
     assert [s.box for s in joined] == [(100, 50, 82, 60)]
     assert joined[0].ink.shape == (60, 82) and SYMBOLS[int(probs[0].argmax())] == "cross"
@@ -279,7 +279,7 @@ def test_a_cursive_x_written_as_two_arcs_is_joined_when_they_read_as_a_cross():
 
 def test_arcs_are_kept_apart_unless_together_they_read_as_a_cross():
     parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), arc(False))]
-    joined, probs = join_arcs(parts, sure_of("3", "6", p=0.9), lambda images: sure_of("8", p=0.9))
+    joined, probs = join_pieces(parts, sure_of("3", "6", p=0.9), lambda images: sure_of("8", p=0.9))
     assert len(joined) == 2 and SYMBOLS[int(probs[1].argmax())] == "6"
 
 
@@ -287,8 +287,72 @@ def test_a_part_with_a_loop_is_no_arc():
     ring = np.zeros((60, 40), np.uint8)
     cv2.ellipse(ring, (20, 30), (17, 27), 0, 0, 360, 255, 4)  # `20`: the 0 closes on itself
     parts = [Segment((100, 50, 40, 60), arc(True)), Segment((142, 50, 40, 60), ring)]
-    joined, _ = join_arcs(parts, sure_of("2", "0", p=0.9), never)
+    joined, _ = join_pieces(parts, sure_of("2", "0", p=0.9), never)
     assert len(joined) == 2
+
+
+def reads(*rows: dict[str, float]) -> np.ndarray:
+    """Probabilities with the named classes' odds and the rest spread evenly."""
+    out = np.zeros((len(rows), len(SYMBOLS)), np.float32)
+    for row, odds in zip(out, rows, strict=True):
+        row[:] = (1 - sum(odds.values())) / (len(SYMBOLS) - len(odds))
+        for name, p in odds.items():
+            row[SYMBOLS.index(name)] = p
+    return out
+
+
+def five_body() -> np.ndarray:
+    """A 5 without its flag, 44×46: a stem down the left and the bowl."""
+    ink = np.zeros((46, 44), np.uint8)
+    cv2.line(ink, (6, 2), (6, 20), 255, 4)
+    cv2.ellipse(ink, (20, 28), (18, 15), 0, -150, 150, 255, 4)
+    return ink
+
+
+def lifted_flag() -> Segment:
+    """A 5's flag lifted far off its body: from the body's right edge, above its top."""
+    return Segment((140, 24, 50, 8), np.full((8, 50), 255, np.uint8))
+
+
+def test_a_5s_flag_lifted_far_off_its_body_joins_it_when_together_they_read_as_a_5():
+    parts = [Segment((100, 50, 44, 46), five_body()), lifted_flag()]
+    # Together they look most like a root sign, which over nothing is none: a 5 it is.
+    joined, probs = join_pieces(parts, reads({"0": 0.6, "y": 0.38}, {"minus": 0.99}),
+                                lambda images: reads({"sqrt": 0.88, "5": 0.118}))
+    assert [s.box for s in joined] == [(100, 24, 90, 72)]
+    assert SYMBOLS[int(probs[0][: SYMBOLS.index("y")].argmax())] == "5"
+
+
+def test_a_minus_beside_a_digit_is_no_flag():
+    # At mid-height after the digit (`0-`), or a flag-like stroke the union does not read as 5.
+    body = Segment((100, 50, 44, 46), five_body())
+    minus = Segment((150, 70, 40, 8), np.full((8, 40), 255, np.uint8))
+    kept, _ = join_pieces([body, minus], reads({"0": 0.9}, {"minus": 0.99}), never)
+    assert len(kept) == 2
+    kept, _ = join_pieces([body, lifted_flag()], reads({"0": 0.9}, {"minus": 0.99}),
+                          lambda images: reads({"5": 0.6, "7": 0.4}))
+    assert len(kept) == 2
+
+
+def test_a_slash_broken_in_three_pieces_corner_to_corner_is_one_stroke():
+    pieces = []
+    for k in range(3):  # from the bottom left up to the top right, 2 px apart
+        ink = np.zeros((30, 16), np.uint8)
+        cv2.line(ink, (1, 28), (14, 1), 255, 3)
+        pieces.append(Segment((100 + 16 * k, 110 - 32 * k, 16, 30), ink))
+    joined, probs = join_pieces(pieces, reads(*[{"1": 0.5, "slash": 0.5}] * 3),
+                                lambda images: reads(*[{"slash": 0.8, "1": 0.15}] * len(images)))
+    assert [s.box for s in joined] == [(100, 46, 48, 94)]
+    assert SYMBOLS[int(probs[0].argmax())] == "slash"
+
+
+def test_a_digit_beside_a_raised_one_is_no_broken_stroke():
+    one = np.zeros((30, 16), np.uint8)
+    cv2.line(one, (8, 1), (8, 28), 255, 3)
+    parts = [Segment((100, 110, 16, 30), one), Segment((118, 78, 16, 30), one)]
+    kept, _ = join_pieces(parts, reads({"1": 0.9}, {"1": 0.9}),
+                          lambda images: reads(*[{"slash": 0.5, "7": 0.5}] * len(images)))
+    assert len(kept) == 2
 
 
 def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
