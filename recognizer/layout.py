@@ -8,6 +8,7 @@ each side of it in an equation, or at an end of the line.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,17 @@ _SPECK_SHARE = 0.15
 _LINE_SHARE = 0.7
 # A line with no `=` has nothing to solve for: y there is far more likely a misread 4 or `)`.
 _Y_OUTSIDE_EQUATIONS = 0.01
+# What can carry an exponent, and how likely a symbol must be one of them to be tried as a base
+# (or a digit, to be tried as part of an exponent): a slanted x the model reads as `+` at four
+# to one (`x²` seen as `+²`) still carries its `²`, and the grammar, which finds no `+` before
+# an exponent, reads the x; so with a `1` read as `/` in `2¹²`.
+_BASES = [SYMBOLS.index(name) for name in (*DIGITS, "rparen", "cross", "y")]
+_BASE_ODDS = 0.1
+# A symbol under this share of the line's digit height that floats in the middle of the line,
+# neither on its baseline nor raised, is an operator (a small `*` or `×`) far more often than
+# a digit: its digit classes keep this share of their odds.
+_FLOATING_SIZE = 0.55
+_FLOATING_DIGIT = 0.1
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,7 @@ class _Layout:
     def _exponents(self, items: list[int | list[Slot]], role: str) -> list[Slot]:
         slots: list[Slot] = []
         height = self._height(items)  # the line's digit height: writers' bases vary in size
+        band = self._band(items, height)
         k = 0
         while k < len(items):
             item = items[k]
@@ -242,7 +255,7 @@ class _Layout:
             group = self._exponent_group(items, k + 1, item, height)
             # A symbol that carries an exponent is an operand: a cross there is the letter x.
             place = "base" if group else self._place(items, k)
-            slots.append(self._symbol(item, role, place))
+            slots.append(self._symbol(item, role, place, self._floating(item, band, height)))
             k += 1
             if group:
                 inner = [self._symbol(i, "exponent", self._place(items, k + n))
@@ -255,12 +268,27 @@ class _Layout:
                 k += len(group)
         return slots
 
+    def _band(self, items: list[int | list[Slot]], height: float) -> tuple[float, float]:
+        """The top and the foot of the line's digits (medians of those its height counts)."""
+        boxes = [self.segments[i].box for i in items if isinstance(i, int)
+                 and self.top(i) in DIGITS and self.segments[i].box[3] >= _LINE_SHARE * height]
+        if not boxes:
+            return -math.inf, math.inf
+        return (float(np.median([y for _, y, _, _ in boxes])),
+                float(np.median([y + h for _, y, _, h in boxes])))
+
+    def _floating(self, i: int, band: tuple[float, float], height: float) -> bool:
+        _, y, _, h = self.segments[i].box
+        top, foot = band
+        return (h < _FLOATING_SIZE * height and y >= top + 0.15 * height
+                and y + h <= foot - 0.15 * height)
+
     def _exponent_group(self, items: list[int | list[Slot]], k: int, base: int,
                         height: float) -> list[int]:
         """The raised symbols from items[k] on when `base` can carry an exponent; an exponent
         does not end with a sign, so a minus that only looks raised beside a small x (`3x-5`)
         stays on the line."""
-        if self.top(base) not in (*DIGITS, "rparen", "cross", "y"):
+        if self.probs[base][_BASES].max() < _BASE_ODDS:
             return []
         group: list[int] = []
         for item in items[k:]:
@@ -281,7 +309,8 @@ class _Layout:
         long-tailed 1, reaches below the line: a bracket's line is half a digit under its
         middle, and no base's is taken much lower than a digit's height under its top."""
         name = self.top(i)
-        if name not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus"):
+        if name not in (*DIGITS, "lparen", "rparen", "cross", "minus", "plus") and \
+                self.probs[i][: len(DIGITS)].sum() < _BASE_ODDS:  # a `1` read as `/` may be one
             return False
         _, y, _, h = self.segments[i].box
         _, by, _, bh = self.segments[base].box
@@ -305,19 +334,23 @@ class _Layout:
             isinstance(after, list) or self.top(after) in (*DIGITS, "lparen"))
         return "between" if between else "inside"
 
-    def _symbol(self, i: int, role: str, place: str = "inside") -> Slot:
+    def _symbol(self, i: int, role: str, place: str = "inside", floating: bool = False) -> Slot:
         forced = self.segments[i].forced
         if forced:
             return Slot(((forced if forced == "=" else "/", 1.0),), i, role, forced)
+        probs = self.probs[i]
+        if floating:
+            probs = probs.copy()
+            probs[: len(DIGITS)] *= _FLOATING_DIGIT
         scores: dict[str, float] = {}
         # The TOP_K likeliest classes that can stand here (a lone √ cannot), and the added
         # classes beside them rather than in their place: y is a rare reading, never one
         # that crowds out a bracket.
         taken = 0
-        for c in np.argsort(self.probs[i])[::-1]:
+        for c in np.argsort(probs)[::-1]:
             if taken == TOP_K:
                 break
-            name, p = SYMBOLS[int(c)], float(self.probs[i][c])
+            name, p = SYMBOLS[int(c)], float(probs[c])
             meanings = self._meanings(name, i, place)
             taken += bool(meanings) and name not in ADDED
             for token, share in meanings:

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from recognizer.grammar import decode
 from recognizer.labels import SYMBOLS
 from recognizer.layout import arrange
 from recognizer.segment import Segment
@@ -130,6 +131,46 @@ def test_exponent_of_a_letter_x_as_tall_as_it_is_raised_and_makes_it_the_variabl
                 seg(330, 100, 30, 60), seg(370, 118, 40, 6, "="), seg(420, 100, 30, 60)]
     names = ["cross", "2", "minus", "5", "cross", "plus", "6", "equals", "0"]
     assert best_tokens(segments, names) == "x^2-5x+6=0"
+
+
+def test_a_letter_x_read_as_a_plus_still_carries_its_exponent():
+    # x² + 1, the slanted x read as `+` at four to one: the layout tries it as a base, and the
+    # grammar, which allows no `+` before an exponent, reads the x.
+    segments = [seg(100, 130, 30, 30), seg(133, 105, 18, 30), seg(170, 130, 30, 30),
+                seg(210, 100, 30, 60)]
+    odds = probs("plus", "2", "plus", "1")
+    odds[0, SYMBOLS.index("plus")], odds[0, SYMBOLS.index("cross")] = 0.8, 0.19
+    assert decode([slot.candidates for slot in arrange(segments, odds)]) == \
+        ["x", "^", "2", "+", "1"]
+
+
+def test_a_one_read_as_a_slash_stays_in_its_exponent():
+    # 2¹², the exponent's 1 read as `/` at two to one.
+    segments = [seg(100, 100, 50, 50), seg(155, 100, 16, 28), seg(174, 104, 26, 24)]
+    odds = probs("2", "slash", "2")
+    odds[1, SYMBOLS.index("slash")], odds[1, SYMBOLS.index("1")] = 0.66, 0.33
+    assert decode([slot.candidates for slot in arrange(segments, odds)]) == \
+        ["2", "^", "(", "1", "2", ")"]
+
+
+def test_a_sure_plus_carries_no_exponent():
+    segments = [seg(100, 130, 30, 30), seg(133, 105, 18, 30)]
+    assert "^" not in best_tokens(segments, ["plus", "2"])
+
+
+def test_a_small_symbol_floating_mid_line_is_an_operator_rather_than_a_digit():
+    # 2 * 7 with a small asterisk the model reads as an 8 at five to one.
+    segments = [seg(100, 100, 40, 60), seg(150, 115, 26, 28), seg(190, 100, 40, 60)]
+    odds = probs("2", "8", "7")
+    odds[1, SYMBOLS.index("8")], odds[1, SYMBOLS.index("asterisk")] = 0.75, 0.15
+    assert decode([slot.candidates for slot in arrange(segments, odds)]) == ["2", "*", "7"]
+
+
+def test_a_small_digit_on_the_baseline_is_still_a_digit():
+    segments = [seg(100, 100, 40, 60), seg(150, 130, 26, 30), seg(190, 100, 40, 60)]
+    odds = probs("2", "8", "7")
+    odds[1, SYMBOLS.index("8")], odds[1, SYMBOLS.index("asterisk")] = 0.75, 0.15
+    assert decode([slot.candidates for slot in arrange(segments, odds)]) == ["2", "8", "7"]
 
 
 def test_exponent_of_a_bracket_is_raised_though_the_bracket_reaches_below_the_line():
