@@ -130,7 +130,8 @@ def segment(ink: np.ndarray) -> list[Segment]:
         return []
     parts = _merge_broken(parts, height)
     parts.sort(key=lambda p: p.cx)
-    return [_to_segment(p, ink, contours) for p in parts]
+    segments = [_to_segment(p, ink, contours) for p in parts]
+    return [piece for s in segments for piece in _off_the_bar(s, segments, height) or [s]]
 
 
 def _components(ink: np.ndarray, widen: bool) -> tuple[Sequence[np.ndarray], list[_Part]]:
@@ -381,6 +382,61 @@ def _floating_flag(a: _Part, b: _Part, parts: list[_Part], height: float) -> boo
     return not any(other is not small and other is not big and other.x < small.right
                    and other.right > small.x and small.y < other.y < big.bottom
                    for other in parts)
+
+
+def _off_the_bar(segment: Segment, segments: list[Segment], height: float,
+                 ) -> tuple[Segment, Segment] | None:
+    """A fraction bar drawn touching its numerator, cut off it: a flat stroke along the
+    symbol's foot, wider than the rest of its ink, just over a symbol that is no bar. A 2's
+    foot is no wider than its head; a 7's bar is at its head, where a bar under a denominator
+    is not looked for (a line above would pass for a numerator)."""
+    if segment.forced:
+        return None
+    x, y, w, h = segment.box
+    if h < 0.6 * height or w < 0.5 * height:
+        return None
+    inked = segment.ink > 0
+    rows = inked[::-1]  # from the foot up
+    full = rows.sum(axis=1) >= 0.75 * w
+    # The bar: solid rows across, thin, at most a pen's width from the foot; then the symbol,
+    # narrower.
+    start = int(np.argmax(full))
+    if not full[start] or start > 0.1 * h or full.all():
+        return None
+    thickness = start + int(np.argmin(full[start:]))
+    if thickness > 0.25 * h or thickness > 0.2 * height:
+        return None
+    rest = rows[thickness + max(2, round(0.1 * h)) :]  # past the bar's ragged edge
+    columns = np.flatnonzero(rest.any(axis=0))
+    if columns.size == 0 or rest.any(axis=1).sum() < 0.3 * height or \
+            columns[0] + (w - 1 - columns[-1]) < 0.15 * w:
+        return None
+    bar_y = y + h - thickness
+    if not _denominator_under(segments, segment, bar_y + thickness, height):
+        return None
+    bar = Segment((x, bar_y, w, thickness), segment.ink[h - thickness :].copy())
+    return _cropped(segment, slice(0, h - thickness)), bar
+
+
+def _denominator_under(segments: list[Segment], own: Segment, bar_foot: int,
+                       height: float) -> bool:
+    """Is the nearest symbol under the bar within its span close under it and no bar?"""
+    x, _, w, _ = own.box
+    gaps = [(s.box[1] - bar_foot, s) for s in segments
+            if s is not own and x <= s.box[0] + s.box[2] / 2 <= x + w
+            and s.box[1] - bar_foot >= -0.1 * height]
+    if not gaps:
+        return False
+    gap, nearest = min(gaps, key=lambda g: g[0])
+    return gap <= 0.5 * height and nearest.box[3] >= 0.5 * nearest.box[2]
+
+
+def _cropped(segment: Segment, rows: slice) -> Segment:
+    ink = segment.ink[rows]
+    ys, xs = np.nonzero(ink)
+    x, y, _, _ = segment.box
+    crop = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].copy()
+    return Segment((x + int(xs.min()), y + int(ys.min()), crop.shape[1], crop.shape[0]), crop)
 
 
 def _to_segment(part: _Part, ink: np.ndarray, contours: Sequence[np.ndarray]) -> Segment:

@@ -43,6 +43,31 @@ def test_two_bars_merge_into_equals():
     assert [s.forced for s in found] == [None, "=", None]
 
 
+def test_a_fraction_bar_touching_its_numerator_is_cut_off_it():
+    # 3 over 1, the 3's foot drawn on the bar, which reaches past the 3 on the left; a 1 beside.
+    ink = page(300, 400)
+    cv2.ellipse(ink, (130, 70), (22, 20), 0, -150, 90, 255, 5)
+    cv2.ellipse(ink, (130, 110), (22, 20), 0, -90, 150, 255, 5)
+    cv2.line(ink, (90, 128), (155, 128), 255, 5)  # the bar, touching the 3's lower bow
+    cv2.line(ink, (125, 150), (125, 220), 255, 5)  # the 1 under it
+    cv2.line(ink, (300, 60), (300, 140), 255, 6)
+    found = segment(ink)
+    bars = [s.box for s in found if s.box[2] >= 4 * s.box[3]]
+    assert len(found) == 4 and len(bars) == 1 and bars[0][0] <= 90 and bars[0][2] >= 60
+
+
+def test_a_2_over_a_digit_keeps_its_foot():
+    # A 2's foot is no wider than its head: not a bar, though a digit stands right under it.
+    ink = page(300, 400)
+    cv2.ellipse(ink, (125, 65), (22, 20), 0, -180, 30, 255, 5)
+    cv2.line(ink, (144, 75), (104, 128), 255, 5)
+    cv2.line(ink, (104, 128), (148, 128), 255, 5)
+    cv2.line(ink, (126, 150), (126, 225), 255, 5)  # a 1 under it
+    cv2.line(ink, (300, 60), (300, 140), 255, 6)
+    found = segment(ink)
+    assert len(found) == 3 and found[0].box[3] >= 85  # the 2 whole, foot and all
+
+
 def test_bar_with_two_dots_is_obelus():
     ink = page()
     cv2.line(ink, (100, 60), (100, 140), 255, 6)
