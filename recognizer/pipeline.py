@@ -21,7 +21,14 @@ from recognizer.labels import ADDED, DIGITS, GLYPH, SYMBOLS
 from recognizer.layout import Slot, arrange
 from recognizer.lines import MAX_LINES, Line, find_lines, label_length
 from recognizer.normalize import normalize_symbol
-from recognizer.segment import JOIN_MIN_HEIGHT, Segment, join_pieces, segment, split_touching
+from recognizer.segment import (
+    JOIN_MIN_HEIGHT,
+    Segment,
+    join_pieces,
+    segment,
+    split_exponents,
+    split_touching,
+)
 from recognizer.solve import problem_lines, solve_system, solve_tokens
 from recognizer.trust import doubt, is_sure
 from recognizer.types import Alternative, Problem, Recognition, RecognizerError, SymbolRead
@@ -272,6 +279,7 @@ def _laid_out(segments: list[Segment], probs: np.ndarray,
         raise RecognizerError("There is only a label on this line.")
     segments, probs = join_pieces(segments, probs, classify)
     segments, probs = split_touching(segments, probs, classify)
+    segments, probs = split_exponents(segments, probs, classify)
     return segments, arrange(segments, probs)
 
 

@@ -32,6 +32,8 @@ JOIN_MIN_HEIGHT = 40  # text height (px) from which strokes are joined across su
 _SURE = 0.9
 _ORIGINAL = [k for k, name in enumerate(SYMBOLS) if name not in ADDED]
 _STROKE = [SYMBOLS.index("slash"), SYMBOLS.index("1")]
+_Y = SYMBOLS.index("y")
+_RPAREN = SYMBOLS.index("rparen")
 _TWO_DIGITS_WIDE = 1.6
 _WIDTH_SAMPLE = 3  # digits needed for their median width to be a single digit's
 # A cut between two digits leaves each in one piece (but for a clipped tip); one through a digit
@@ -604,6 +606,62 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
         out_segments.append(segment)
         out_probs.append(probs[i])
     return out_segments, np.array(out_probs)
+
+
+def split_exponents(segments: list[Segment], probs: np.ndarray,
+                    classify: Callable[[np.ndarray], np.ndarray],
+                    ) -> tuple[list[Segment], np.ndarray]:
+    """Cut off an exponent written touching its bracket (`)²` read as one `y`): a symbol read
+    as y whose right part is small and raised, when the cut leaves a `)` and a digit, each read
+    surely. Cutting other bases, or any symbol the model is unsure of, cut a 7's bar end, an
+    8's top and a y's arm off as exponents."""
+    cuts = {i: pieces for i, s in enumerate(segments)
+            if not s.forced and probs[i].argmax() == _Y
+            for pieces in [_raised_part(s)] if pieces}
+    if not cuts:
+        return segments, probs
+    pieces = [piece for pair in cuts.values() for piece in pair]
+    piece_probs = classify(np.stack([normalize_symbol(p.ink) for p in pieces]))
+    out_segments, out_probs = [], []
+    k = 0
+    for i, segment in enumerate(segments):
+        if i in cuts:
+            base, exponent = piece_probs[k], piece_probs[k + 1]
+            k += 2
+            if base[_RPAREN] >= _SURE and exponent[: len(DIGITS)].sum() >= _SURE:
+                out_segments += cuts[i]
+                out_probs += [base, exponent]
+                continue
+        out_segments.append(segment)
+        out_probs.append(probs[i])
+    return out_segments, np.array(out_probs)
+
+
+def _raised_part(segment: Segment) -> tuple[Segment, Segment] | None:
+    """The segment cut at its thinnest column between a left part nearly as tall as the whole
+    and a right part in its upper half, each one piece of ink."""
+    x, y, w, h = segment.box
+    if w < 0.5 * h:
+        return None
+    inked = segment.ink > 0
+    left, _ = _part_heights(inked)
+    has_ink = inked.any(axis=0)
+    bottom = np.where(has_ink, h - 1 - inked[::-1].argmax(axis=0), -1)
+    lowest_right = np.maximum.accumulate(bottom[::-1])[::-1]  # lowest ink from each column on
+    candidates = np.arange(max(1, int(0.25 * w)), min(int(0.75 * w) + 1, w))
+    candidates = candidates[(left[candidates - 1] >= 0.85 * h)
+                            & (lowest_right[candidates] <= 0.6 * h)]
+    if not candidates.size:
+        return None
+    columns = inked.sum(axis=0)[candidates]
+    cut = int(candidates[np.argmin(columns)])
+    pieces = []
+    for ink, dx in ((segment.ink[:, :cut], 0), (segment.ink[:, cut:], cut)):
+        if not ink.any() or _stranded_share(ink) > _STRANDED:
+            return None
+        px, py, pw, ph = cv2.boundingRect(ink)
+        pieces.append(Segment((x + dx + px, y + py, pw, ph), ink[py : py + ph, px : px + pw]))
+    return pieces[0], pieces[1]
 
 
 def _halves(segment: Segment) -> tuple[Segment, Segment] | None:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from recognizer.labels import SYMBOLS
-from recognizer.segment import Segment, join_pieces, segment, split_touching
+from recognizer.segment import Segment, join_pieces, segment, split_exponents, split_touching
 from recognizer.types import ExpressionError
 
 
@@ -378,6 +378,35 @@ def test_a_digit_beside_a_raised_one_is_no_broken_stroke():
     kept, _ = join_pieces(parts, reads({"1": 0.9}, {"1": 0.9}),
                           lambda images: reads(*[{"slash": 0.5, "7": 0.5}] * len(images)))
     assert len(kept) == 2
+
+
+def bracket_and_exponent() -> Segment:
+    """`)²` written touching: a bracket 80 px tall and a small 2 at its top right, one piece."""
+    ink = np.zeros((80, 60), np.uint8)
+    cv2.ellipse(ink, (0, 40), (20, 38), 0, -90, 90, 255, 4)
+    cv2.ellipse(ink, (40, 14), (10, 9), 0, -180, 30, 255, 3)
+    cv2.line(ink, (48, 19), (30, 34), 255, 3)
+    cv2.line(ink, (30, 34), (52, 34), 255, 3)
+    cv2.line(ink, (17, 24), (31, 14), 255, 3)  # where the pen ran on into the 2
+    return Segment((100, 50, 60, 80), ink)
+
+
+def test_an_exponent_written_touching_its_bracket_is_cut_off_it():
+    touching = bracket_and_exponent()
+    cut, probs = split_exponents([touching], sure_of("y", p=0.9),
+                                 lambda images: sure_of("rparen", "2", p=0.95))
+    assert [SYMBOLS[int(p.argmax())] for p in probs] == ["rparen", "2"]
+    (bx, by, bw, bh), (ex, ey, ew, eh) = cut[0].box, cut[1].box
+    assert bh >= 70 and ex >= bx + bw - 2 and ey + eh <= by + 0.6 * bh
+
+
+def test_a_cut_is_kept_only_when_both_parts_read_surely():
+    touching = bracket_and_exponent()
+    kept, _ = split_exponents([touching], sure_of("y", p=0.9),
+                              lambda images: sure_of("rparen", "minus", p=0.95))
+    assert len(kept) == 1
+    kept, _ = split_exponents([touching], sure_of("8", p=0.99), never)  # a sure symbol
+    assert len(kept) == 1
 
 
 def test_a_faint_stroke_binarised_into_dashes_is_joined_up():
