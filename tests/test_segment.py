@@ -396,7 +396,7 @@ def test_an_exponent_written_touching_its_bracket_is_cut_off_it():
     cut, probs = split_exponents([touching], sure_of("y", p=0.9),
                                  lambda images: sure_of("rparen", "2", p=0.95))
     assert [SYMBOLS[int(p.argmax())] for p in probs] == ["rparen", "2"]
-    (bx, by, bw, bh), (ex, ey, ew, eh) = cut[0].box, cut[1].box
+    (bx, by, bw, bh), (ex, ey, _, eh) = cut[0].box, cut[1].box
     assert bh >= 70 and ex >= bx + bw - 2 and ey + eh <= by + 0.6 * bh
 
 
