@@ -585,27 +585,15 @@ def split_touching(segments: list[Segment], probs: np.ndarray,
         halves = _halves(segment)
         if halves:
             cuts[i] = halves
-    if not cuts:
-        return segments, probs
-    pieces = [half for pair in cuts.values() for half in pair]
-    half_probs = classify(np.stack([normalize_symbol(p.ink) for p in pieces]))
-    out_segments, out_probs = [], []
-    k = 0
-    for i, segment in enumerate(segments):
-        if i in cuts:
-            left, right = half_probs[k], half_probs[k + 1]
-            k += 2
-            sure = min(left.max(), right.max())
-            # Two digits read surely, and more surely than the whole: a wide `2` cut in two
-            # may still look like two digits, though less like them than like a 2.
-            if (SYMBOLS[int(left.argmax())] in DIGITS and SYMBOLS[int(right.argmax())] in DIGITS
-                    and sure >= _SURE and sure > probs[i].max()):
-                out_segments += cuts[i]
-                out_probs += [left, right]
-                continue
-        out_segments.append(segment)
-        out_probs.append(probs[i])
-    return out_segments, np.array(out_probs)
+
+    def two_digits(whole: np.ndarray, left: np.ndarray, right: np.ndarray) -> bool:
+        # Two digits read surely, and more surely than the whole: a wide `2` cut in two may
+        # still look like two digits, though less like them than like a 2.
+        sure = min(left.max(), right.max())
+        return (SYMBOLS[int(left.argmax())] in DIGITS and SYMBOLS[int(right.argmax())] in DIGITS
+                and sure >= _SURE and sure > whole.max())
+
+    return _kept_cuts(segments, probs, cuts, classify, two_digits)
 
 
 def split_exponents(segments: list[Segment], probs: np.ndarray,
@@ -618,6 +606,18 @@ def split_exponents(segments: list[Segment], probs: np.ndarray,
     cuts = {i: pieces for i, s in enumerate(segments)
             if not s.forced and probs[i].argmax() == _Y
             for pieces in [_raised_part(s)] if pieces}
+    return _kept_cuts(segments, probs, cuts, classify,
+                      lambda _, base, exponent: base[_RPAREN] >= _SURE
+                      and exponent[: len(DIGITS)].sum() >= _SURE)
+
+
+def _kept_cuts(segments: list[Segment], probs: np.ndarray,
+               cuts: dict[int, tuple[Segment, Segment]],
+               classify: Callable[[np.ndarray], np.ndarray],
+               keep: Callable[[np.ndarray, np.ndarray, np.ndarray], bool],
+               ) -> tuple[list[Segment], np.ndarray]:
+    """Classify the cut symbols' two parts at once and keep each cut that `keep(whole, left,
+    right)` accepts from their probabilities."""
     if not cuts:
         return segments, probs
     pieces = [piece for pair in cuts.values() for piece in pair]
@@ -626,11 +626,11 @@ def split_exponents(segments: list[Segment], probs: np.ndarray,
     k = 0
     for i, segment in enumerate(segments):
         if i in cuts:
-            base, exponent = piece_probs[k], piece_probs[k + 1]
+            left, right = piece_probs[k], piece_probs[k + 1]
             k += 2
-            if base[_RPAREN] >= _SURE and exponent[: len(DIGITS)].sum() >= _SURE:
+            if keep(probs[i], left, right):
                 out_segments += cuts[i]
-                out_probs += [base, exponent]
+                out_probs += [left, right]
                 continue
         out_segments.append(segment)
         out_probs.append(probs[i])
@@ -640,7 +640,7 @@ def split_exponents(segments: list[Segment], probs: np.ndarray,
 def _raised_part(segment: Segment) -> tuple[Segment, Segment] | None:
     """The segment cut at its thinnest column between a left part nearly as tall as the whole
     and a right part in its upper half, each one piece of ink."""
-    x, y, w, h = segment.box
+    _, _, w, h = segment.box
     if w < 0.5 * h:
         return None
     inked = segment.ink > 0
@@ -653,15 +653,7 @@ def _raised_part(segment: Segment) -> tuple[Segment, Segment] | None:
                             & (lowest_right[candidates] <= 0.6 * h)]
     if not candidates.size:
         return None
-    columns = inked.sum(axis=0)[candidates]
-    cut = int(candidates[np.argmin(columns)])
-    pieces = []
-    for ink, dx in ((segment.ink[:, :cut], 0), (segment.ink[:, cut:], cut)):
-        if not ink.any() or _stranded_share(ink) > _STRANDED:
-            return None
-        px, py, pw, ph = cv2.boundingRect(ink)
-        pieces.append(Segment((x + dx + px, y + py, pw, ph), ink[py : py + ph, px : px + pw]))
-    return pieces[0], pieces[1]
+    return _cut_at(segment, int(candidates[np.argmin(inked.sum(axis=0)[candidates])]))
 
 
 def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
@@ -669,7 +661,7 @@ def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
     that leave both parts nearly as tall as the whole, go through no loop and cross at most two
     strokes; and only if each part is one piece of ink (else the cut went through a digit, not
     between two)."""
-    x, y, w, h = segment.box
+    _, _, w, h = segment.box
     inked = segment.ink > 0
     left, right = _part_heights(inked)
     candidates = np.arange(max(1, int(0.2 * w)), min(int(0.8 * w) + 1, w))
@@ -680,10 +672,16 @@ def _halves(segment: Segment) -> tuple[Segment, Segment] | None:
         return None
     columns = inked.sum(axis=0)[candidates]
     thinnest = candidates[columns == columns.min()]
-    cut = int(thinnest[np.argmin(np.abs(thinnest - w / 2))])
+    return _cut_at(segment, int(thinnest[np.argmin(np.abs(thinnest - w / 2))]))
+
+
+def _cut_at(segment: Segment, cut: int) -> tuple[Segment, Segment] | None:
+    """The segment cut at column `cut`, if each side is one piece of ink (but for a clipped
+    tip): a cut through a symbol strands some of it."""
+    x, y, _, _ = segment.box
     pieces = []
     for ink, dx in ((segment.ink[:, :cut], 0), (segment.ink[:, cut:], cut)):
-        if _stranded_share(ink) > _STRANDED:
+        if not ink.any() or _stranded_share(ink) > _STRANDED:
             return None
         px, py, pw, ph = cv2.boundingRect(ink)
         pieces.append(Segment((x + dx + px, y + py, pw, ph), ink[py : py + ph, px : px + pw]))
