@@ -300,6 +300,13 @@ class FakeTelegram:
                 raise TimeoutError(f"{count} x {method} to chat {chat_id} not seen; last: {seen}")
             return matching()
 
+    def wait_until_confirmed(self, timeout: float = 20.0) -> None:
+        """Block until the bot has confirmed every update sent so far (asked for updates past
+        them), so that it holds each one."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: not self._updates, timeout):
+                raise TimeoutError(f"{len(self._updates)} updates not confirmed")
+
     def wait_for_reply(self, message: dict[str, Any], timeout: float = 20.0) -> Call:
         """The bot's first successful sendMessage that replies to `message`."""
         chat_id = message["chat"]["id"]
@@ -434,6 +441,7 @@ class FakeTelegram:
             with self._lock:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 pending = list(self._updates[: int(params.get("limit") or 100)])
+                self._lock.notify_all()  # for wait_until_confirmed
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0:
                 return pending

@@ -564,6 +564,7 @@ def test_photos_still_waiting_at_shutdown_are_not_dropped_silently(
             use_image_limiter(bot, monkeypatch, SlidingWindowLimiter(1, 60.0, most_waiting=5))
             photos = [fake.send_photo(chat, encoded("1+1"))["message_id"] for _ in range(3)]
             fake.wait_for("sendMessage", chat, count=2)  # the first answered, the second a note
+            fake.wait_until_confirmed()  # the third is the bot's too, not still at Telegram's
     finally:
         fake.stop()
     sent = {(call.reply_to, call.params["text"]) for call in fake.calls_to("sendMessage", chat)}
